@@ -1,0 +1,39 @@
+using System.Diagnostics;
+
+namespace Continuum.Bench;
+
+public static class Measure
+{
+    /// <summary>
+    /// Runs ours and the baseline alternately, <paramref name="rounds"/> times each, and returns the median
+    /// seconds of each: alternating spreads the machine's noise over both sides evenly.
+    /// </summary>
+    public static async Task<(double Ours, double Baseline)> PairedMedianSecondsAsync(
+        Func<Task> ours, Func<Task> baseline, int rounds)
+    {
+        var oursTimes = new List<double>();
+        var baselineTimes = new List<double>();
+        await ours();
+        await baseline();
+        for (var i = 0; i < rounds; i++)
+        {
+            oursTimes.Add(await TimeAsync(ours));
+            baselineTimes.Add(await TimeAsync(baseline));
+        }
+
+        return (Median(oursTimes), Median(baselineTimes));
+    }
+
+    private static async Task<double> TimeAsync(Func<Task> action)
+    {
+        var watch = Stopwatch.StartNew();
+        await action();
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+}

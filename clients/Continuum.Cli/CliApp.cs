@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Continuum.Cli.Commands;
+
+namespace Continuum.Cli;
+
+/// <summary>The <c>continuum</c> command tree and its exit codes (CLI.md): 0 ok, 1 server error, 2 usage error.</summary>
+public static class CliApp
+{
+    public const int Ok = 0;
+    public const int ServerError = 1;
+    public const int UsageError = 2;
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Continuum: continual learning as a suite of gRPC services.");
+        GlobalOptions.AddTo(root);
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var root = BuildRoot();
+        var parsed = root.Parse(args);
+        var config = new InvocationConfiguration
+        {
+            Output = stdout ?? Console.Out,
+            Error = stderr ?? Console.Error,
+            // Ctrl-C is left to the commands: `serve` shuts its host down gracefully instead of being cut off.
+            ProcessTerminationTimeout = null,
+        };
+
+        // Help and version are answers, not errors; anything else unparsed is a usage error.
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await config.Error.WriteLineAsync(error.Message);
+            }
+
+            await config.Error.WriteLineAsync("Run 'continuum --help' for usage.");
+            return UsageError;
+        }
+
+        return await parsed.InvokeAsync(config);
+    }
+}

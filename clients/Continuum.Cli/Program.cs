@@ -1,0 +1,3 @@
+using Continuum.Cli;
+
+return await CliApp.RunAsync(args);

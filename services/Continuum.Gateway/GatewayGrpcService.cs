@@ -1,0 +1,34 @@
+using System.Reflection;
+using Continuum.Gateway.V1;
+using Continuum.ServiceDefaults;
+using Grpc.Core;
+
+namespace Continuum.Gateway;
+
+/// <summary>What the gateway fronts: the services in its own process and those it forwards elsewhere.</summary>
+public sealed class GatewayGrpcService(GatewayTopology topology, IEnumerable<ContinuumService> hosted)
+    : GatewayService.GatewayServiceBase
+{
+    private static readonly string Version =
+        typeof(GatewayGrpcService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()
+            ?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public override Task<GetGatewayInfoResponse> GetGatewayInfo(GetGatewayInfoRequest request, ServerCallContext context)
+    {
+        var routes = hosted
+            .Where(s => s.GrpcServiceName != GatewayService.Descriptor.FullName)
+            .Select(s => new ServiceRoute { Service = s.GrpcServiceName, Address = "in-process" })
+            .Concat(topology.Routed.Select(r => new ServiceRoute { Service = r.Service.GrpcName, Address = r.Address.ToString() }))
+            .OrderBy(r => r.Service, StringComparer.Ordinal);
+
+        // TODO: api_key_required, project and roles stay at their defaults until API keys are checked.
+        return Task.FromResult(new GetGatewayInfoResponse
+        {
+            ServerVersion = Version,
+            Mode = topology.Routed.Count > 0 ? DeploymentMode.Distributed : DeploymentMode.Embedded,
+            Services = { routes },
+        });
+    }
+
+    // TODO: WatchEvents needs the gateway's event log with cursors; it answers Unimplemented until the loop issue (#7).
+}

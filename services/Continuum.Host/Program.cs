@@ -1,0 +1,3 @@
+using Continuum.Host;
+
+await EmbeddedHost.Build(args).RunAsync();

@@ -1,0 +1,68 @@
+using Continuum.Contracts;
+using Continuum.Tests.Infrastructure;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Reflection.V1Alpha;
+
+namespace Continuum.Tests.Hosting;
+
+public sealed class EmbeddedHostTests
+{
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task HealthCheck_EveryPublicService_IsServing(Backend backend)
+    {
+        await using var host = await RunningHost.StartAsync(backend);
+        var health = new Health.HealthClient(host.Channel);
+
+        foreach (var service in ServiceCatalog.All)
+        {
+            var response = await health.CheckAsync(new HealthCheckRequest { Service = service.GrpcName })
+                .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
+            Assert.True(response.Status == HealthCheckResponse.Types.ServingStatus.Serving, $"{service.GrpcName}: {response.Status}");
+        }
+    }
+
+    [Fact]
+    public async Task HealthCheck_UnknownService_AnswersNotFound()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var health = new Health.HealthClient(host.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => health.CheckAsync(
+            new HealthCheckRequest { Service = "continuum.nothing.v1.Nothing" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
+
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Reflection_ListServices_NamesEveryPublicServiceWithHealthAndReflection()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var reflection = new ServerReflection.ServerReflectionClient(host.Channel);
+
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" }).WaitAsync(TestEnvironment.Timeout);
+        await call.RequestStream.CompleteAsync().WaitAsync(TestEnvironment.Timeout);
+        Assert.True(await call.ResponseStream.MoveNext().WaitAsync(TestEnvironment.Timeout));
+        var listed = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToHashSet();
+
+        var expected = ServiceCatalog.All.Select(s => s.GrpcName)
+            .Append("grpc.health.v1.Health")
+            .Append("grpc.reflection.v1alpha.ServerReflection");
+        foreach (var name in expected)
+        {
+            Assert.Contains(name, listed);
+        }
+    }
+
+    [Fact]
+    public async Task Start_EmbeddedMode_CreatesOneSqliteFilePerServiceWithItsTables()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+
+        var files = Directory.GetFiles(host.DataDir, "*.db").Select(Path.GetFileName).Order();
+
+        Assert.Equal(["compression.db", "data.db", "optimization.db", "registry.db", "training.db"], files);
+    }
+}
