@@ -79,4 +79,22 @@ log "Building"
 dotnet build Microservices.sln --no-restore -c Release -warnaserror
 
 log "Testing"
-dotnet test Microservices.sln --no-build -c Release --logger "console;verbosity=normal"
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+status=0
+dotnet test Microservices.sln --no-build -c Release --logger "console;verbosity=normal" \
+  --logger "trx;LogFileName=results.trx" --results-directory "$results" || status=$?
+
+# One plain summary line, summed over every test assembly's results.
+python3 - "$results" <<'PY'
+import sys, pathlib, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+totals = {"passed": 0, "failed": 0, "skipped": 0}
+for trx in pathlib.Path(sys.argv[1]).rglob("*.trx"):
+    c = ET.parse(trx).getroot().find("t:ResultSummary/t:Counters", ns).attrib
+    totals["passed"] += int(c["passed"])
+    totals["failed"] += int(c["failed"]) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    totals["skipped"] += int(c["notExecuted"])
+print(f"{totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
+PY
+exit "$status"

@@ -2,12 +2,6 @@ using System.CommandLine;
 
 namespace Continuum.Cli;
 
-public enum OutputFormat
-{
-    Table,
-    Json,
-}
-
 /// <summary>The options every command takes (CLI.md), each with its environment variable.</summary>
 public static class GlobalOptions
 {
@@ -29,17 +23,27 @@ public static class GlobalOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CONTINUUM_API_KEY"),
     };
 
-    public static readonly Option<OutputFormat> Output = new("--output")
-    {
-        Description = "table for people, json for programs: one JSON document on standard output.",
-        Recursive = true,
-        DefaultValueFactory = _ => OutputFormat.Table,
-    };
+    public const string Table = "table";
+    public const string Json = "json";
+
+    public static readonly Option<string> Output = CreateOutput();
 
     public static void AddTo(RootCommand root)
     {
         root.Options.Add(Server);
         root.Options.Add(ApiKey);
         root.Options.Add(Output);
+    }
+
+    private static Option<string> CreateOutput()
+    {
+        var output = new Option<string>("--output")
+        {
+            Description = "table for people, json for programs: one JSON document on standard output.",
+            Recursive = true,
+            DefaultValueFactory = _ => Table,
+        };
+        output.AcceptOnlyFromAmong(Table, Json);
+        return output;
     }
 }

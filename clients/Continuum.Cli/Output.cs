@@ -14,7 +14,7 @@ public static class Output
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public static bool IsJson(ParseResult parsed) => parsed.GetValue(GlobalOptions.Output) == OutputFormat.Json;
+    public static bool IsJson(ParseResult parsed) => parsed.GetValue(GlobalOptions.Output) == GlobalOptions.Json;
 
     public static Task WriteJsonAsync(ParseResult parsed, object document) =>
         parsed.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(document, Json));

@@ -42,6 +42,12 @@ public sealed class ServerConnection : IDisposable
             using var connection = new ServerConnection(parsed);
             return await action(connection);
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+        {
+            await error.WriteLineAsync(
+                $"{e.StatusCode}: no Continuum server answers at {parsed.GetValue(GlobalOptions.Server)} ({e.Status.Detail})");
+            return CliApp.ServerError;
+        }
         catch (RpcException e)
         {
             await error.WriteLineAsync($"{e.StatusCode}: {e.Status.Detail}");
