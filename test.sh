@@ -75,6 +75,9 @@ dotnet restore Microservices.sln
 log "Linting protos"
 scripts/buf-lint.sh
 
+log "Validating deployment files"
+deploy/check.sh
+
 log "Building"
 dotnet build Microservices.sln --no-restore -c Release -warnaserror
 

@@ -2,7 +2,11 @@ using Continuum.Contracts;
 using Continuum.Tests.Infrastructure;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.AspNetCore.HealthChecks;
 using Grpc.Reflection.V1Alpha;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Continuum.Tests.Hosting;
 
@@ -20,6 +24,27 @@ public sealed class EmbeddedHostTests
             var response = await health.CheckAsync(new HealthCheckRequest { Service = service.GrpcName })
                 .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
             Assert.True(response.Status == HealthCheckResponse.Types.ServingStatus.Serving, $"{service.GrpcName}: {response.Status}");
+        }
+    }
+
+    [Fact]
+    public async Task HealthCheck_EveryService_IncludesItsDatabaseAndTheBus()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var health = host.Services.GetRequiredService<IOptions<GrpcHealthChecksOptions>>().Value;
+        var checks = host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+
+        foreach (var service in ServiceCatalog.All)
+        {
+            var mapping = health.Services.Single(m => m.Name == service.GrpcName);
+            var included = checks.Where(c => mapping.HealthCheckPredicate!(new HealthCheckMapContext(c.Name, c.Tags))).Select(c => c.Name).ToList();
+
+            // MassTransit names its bus check after the bus; a service cannot serve while the bus is down.
+            Assert.Contains(included, name => name.Contains("bus", StringComparison.OrdinalIgnoreCase));
+            if (service != ServiceCatalog.Gateway)
+            {
+                Assert.Contains($"{service.Name}-database", included);
+            }
         }
     }
 
