@@ -62,9 +62,18 @@ ensure_node() {
   fi
 }
 
+ensure_fashion_mnist() {
+  # Real data for the data service tests and the demo: the canonical IDX files of Fashion-MNIST.
+  if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    log "Installing Fashion-MNIST"
+    apt_install dataset-fashion-mnist
+  fi
+}
+
 ensure_postgres
 ensure_rabbitmq
 ensure_node
+ensure_fashion_mnist
 
 export CONTINUUM_TEST_POSTGRES="${CONTINUUM_TEST_POSTGRES:-Host=127.0.0.1;Port=5432;Username=continuum;Password=continuum;Database=continuum_test}"
 export CONTINUUM_TEST_RABBITMQ="${CONTINUUM_TEST_RABBITMQ:-amqp://guest:guest@127.0.0.1:5672/}"

@@ -3,7 +3,7 @@ using Continuum.Cli.Commands;
 
 namespace Continuum.Cli;
 
-/// <summary>The <c>continuum</c> command tree and its exit codes (CLI.md): 0 ok, 1 server error, 2 usage error.</summary>
+/// <summary>The <c>continuum</c> command tree and its exit codes: 0 ok, 1 the server answered with an error, 2 usage error.</summary>
 public static class CliApp
 {
     public const int Ok = 0;
@@ -16,13 +16,15 @@ public static class CliApp
         GlobalOptions.AddTo(root);
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(Commands.Datasets.DatasetsCommand.Create());
         return root;
     }
 
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var root = BuildRoot();
-        var parsed = root.Parse(args);
+        // A bare `continuum` shows what it can do rather than an error.
+        var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
         var config = new InvocationConfiguration
         {
             Output = stdout ?? Console.Out,

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Continuum.Cli;
 
-/// <summary>The options every command takes (CLI.md), each with its environment variable.</summary>
+/// <summary>The options every command takes, each with its environment variable.</summary>
 public static class GlobalOptions
 {
     public const string DefaultServer = "http://localhost:5000";

@@ -37,6 +37,12 @@ public sealed class ServerConnection : IDisposable
     public static async Task<int> RunAsync(ParseResult parsed, Func<ServerConnection, Task<int>> action)
     {
         var error = parsed.InvocationConfiguration.Error;
+        if (UsageProblem(parsed) is { } problem)
+        {
+            await error.WriteLineAsync(problem);
+            return CliApp.UsageError;
+        }
+
         try
         {
             using var connection = new ServerConnection(parsed);
@@ -53,10 +59,23 @@ public sealed class ServerConnection : IDisposable
             await error.WriteLineAsync($"{e.StatusCode}: {e.Status.Detail}");
             return CliApp.ServerError;
         }
-        catch (UriFormatException e)
+    }
+
+    /// <summary>What is wrong with --server or --api-key before any call is made, or null.</summary>
+    private static string? UsageProblem(ParseResult parsed)
+    {
+        var server = parsed.GetValue(GlobalOptions.Server) ?? "";
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
         {
-            await error.WriteLineAsync($"--server: {e.Message}");
-            return CliApp.UsageError;
+            return $"--server must be an http:// or https:// address such as {GlobalOptions.DefaultServer}; got '{server}'.";
         }
+
+        // Metadata values travel as HTTP/2 header values: printable ASCII only.
+        if (parsed.GetValue(GlobalOptions.ApiKey) is { } key && key.Any(c => c is < ' ' or > '~'))
+        {
+            return "--api-key may hold only printable ASCII characters.";
+        }
+
+        return null;
     }
 }

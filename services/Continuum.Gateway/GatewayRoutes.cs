@@ -1,4 +1,6 @@
+using System.Globalization;
 using Continuum.Contracts;
+using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -10,23 +12,36 @@ public sealed record RoutedService(PublicService Service, Uri Address);
 /// <summary>Turns configured routes into YARP routes: every call of a service's gRPC path goes to its process.</summary>
 internal static class GatewayRoutes
 {
-    public static IReadOnlyList<RoutedService> Resolve(GatewayOptions options)
+    /// <summary>Marks a call the gateway forwarded; a gateway that receives one back is routing to itself.</summary>
+    public const string ForwardedHeader = "x-continuum-forwarded";
+
+    /// <param name="hosted">Full names of the services this process hosts itself; they cannot also be routed.</param>
+    public static IReadOnlyList<RoutedService> Resolve(GatewayOptions options, IReadOnlySet<string> hosted)
     {
         var routed = new List<RoutedService>();
         foreach (var (name, address) in options.Routes)
         {
             var service = ServiceCatalog.Find(name) ?? throw new InvalidOperationException(
                 $"{GatewayOptions.SectionName}:Routes:{name} names no service; known: "
-                + string.Join(", ", ServiceCatalog.All.Select(s => s.Name)) + ".");
+                + string.Join(", ", ServiceCatalog.All.Where(s => s != ServiceCatalog.Gateway).Select(s => s.Name)) + ".");
             if (service == ServiceCatalog.Gateway)
             {
                 throw new InvalidOperationException("The gateway cannot route to another gateway.");
             }
 
-            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            if (hosted.Contains(service.GrpcName))
             {
                 throw new InvalidOperationException(
-                    $"{GatewayOptions.SectionName}:Routes:{name} must be an http(s) address, not '{address}'.");
+                    $"{GatewayOptions.SectionName}:Routes:{name} routes {service.Name}, which this process hosts itself; "
+                    + "remove the route or run the gateway on its own.");
+            }
+
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+                || uri.AbsolutePath != "/" || uri.Query.Length > 0)
+            {
+                throw new InvalidOperationException(
+                    $"{GatewayOptions.SectionName}:Routes:{name} must be an http(s) address with no path, such as "
+                    + $"http://data:8080, not '{address}'.");
             }
 
             routed.Add(new RoutedService(service, uri));
@@ -61,5 +76,25 @@ internal static class GatewayRoutes
         }).ToList();
 
         return (routes, clusters);
+    }
+
+    /// <summary>
+    /// Answers a call that this gateway already forwarded once with FailedPrecondition instead of forwarding it
+    /// again: a route that points back at the gateway would otherwise loop until memory runs out.
+    /// </summary>
+    public static Task RefuseLoopsAsync(HttpContext context, Func<Task> next)
+    {
+        if (!context.Request.Headers.ContainsKey(ForwardedHeader))
+        {
+            return next();
+        }
+
+        // A trailers-only gRPC response: the status travels in the headers, with no body.
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/grpc";
+        context.Response.Headers["grpc-status"] = ((int)Grpc.Core.StatusCode.FailedPrecondition).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["grpc-message"] = Uri.EscapeDataString(
+            "Routing loop: the gateway received a call it had forwarded itself; check Continuum:Gateway:Routes.");
+        return Task.CompletedTask;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Continuum.Gateway;
 
@@ -18,7 +19,8 @@ public static class GatewayServiceExtensions
     public static WebApplicationBuilder AddGatewayService(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new();
-        var routed = GatewayRoutes.Resolve(options);
+        var hosted = builder.Services.Select(d => d.ImplementationInstance).OfType<ContinuumService>().Select(s => s.GrpcServiceName);
+        var routed = GatewayRoutes.Resolve(options, hosted.ToHashSet());
         builder.Services.AddSingleton(new GatewayTopology(routed));
         builder.AddContinuumService(new ContinuumService(ServiceCatalog.Gateway.Name, ServiceCatalog.Gateway.GrpcName));
 
@@ -35,7 +37,8 @@ public static class GatewayServiceExtensions
         if (routed.Count > 0)
         {
             var (routes, clusters) = GatewayRoutes.ToProxyConfig(routed);
-            builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+            builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
+                .AddTransforms(t => t.AddRequestHeader(GatewayRoutes.ForwardedHeader, "1", append: false));
         }
 
         // TODO: API keys with project roles are not checked yet (no issue filed); run the gateway on a trusted network.
@@ -47,7 +50,7 @@ public static class GatewayServiceExtensions
         app.MapGrpcService<GatewayGrpcService>();
         if (app.Services.GetRequiredService<GatewayTopology>().Routed.Count > 0)
         {
-            app.MapReverseProxy();
+            app.MapReverseProxy(proxy => proxy.Use(GatewayRoutes.RefuseLoopsAsync));
         }
 
         return app;

@@ -13,7 +13,9 @@ namespace Continuum.Host;
 /// <summary>Every Continuum service in one process; configuration decides SQLite or PostgreSQL, in-memory bus or RabbitMQ.</summary>
 public static class EmbeddedHost
 {
-    public static WebApplication Build(string[] args, bool logToStandardError = false)
+    /// <param name="configure">Extra registrations before the app is built, e.g. a test's own bus consumer.</param>
+    public static WebApplication Build(
+        string[] args, bool logToStandardError = false, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (logToStandardError)
@@ -28,6 +30,7 @@ public static class EmbeddedHost
             .AddCompressionService()
             .AddRegistryService()
             .AddGatewayService();
+        configure?.Invoke(builder);
 
         var app = builder.BuildContinuumApp();
         app.MapDataService();

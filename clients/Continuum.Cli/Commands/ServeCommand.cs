@@ -20,7 +20,8 @@ public static class ServeCommand
         };
         port.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 1 or > 65535)
+            // Read the token, not the value: a token that is no number has its own parse error already.
+            if (result.Tokens is [var token] && int.TryParse(token.Value, out var value) && value is < 1 or > 65535)
             {
                 result.AddError("--port must be between 1 and 65535.");
             }
@@ -33,14 +34,26 @@ public static class ServeCommand
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            var app = EmbeddedHost.Build(
-            [
-                $"--Continuum:DataDir={parsed.GetValue(dataDir)!.FullName}",
-                $"--urls=http://localhost:{parsed.GetValue(port)}",
-            ], logToStandardError: true);
-            // The host's console lifetime turns Ctrl-C and SIGTERM into a graceful stop.
-            await app.RunAsync();
-            return CliApp.Ok;
+            try
+            {
+                // Embedded means embedded: settings from the environment cannot turn this into a PostgreSQL or RabbitMQ host.
+                var app = EmbeddedHost.Build(
+                [
+                    $"--Continuum:DataDir={parsed.GetValue(dataDir)!.FullName}",
+                    $"--urls=http://localhost:{parsed.GetValue(port)}",
+                    "--Continuum:Database:Provider=Sqlite",
+                    "--Continuum:Bus:Transport=InMemory",
+                ], logToStandardError: true);
+                // The host's console lifetime turns Ctrl-C and SIGTERM into a graceful stop.
+                await app.RunAsync();
+                return CliApp.Ok;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A setting or the machine is at fault (port taken, folder not writable): one line, not a stack trace.
+                await parsed.InvocationConfiguration.Error.WriteLineAsync($"continuum serve: {e.GetBaseException().Message}");
+                return CliApp.ServerError;
+            }
         });
         return command;
     }

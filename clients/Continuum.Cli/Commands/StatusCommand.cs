@@ -22,12 +22,9 @@ public static class StatusCommand
         command.SetAction((parsed, cancellationToken) => ServerConnection.RunAsync(parsed, async connection =>
         {
             var health = new Health.HealthClient(connection.Invoker);
-            var services = new List<ServiceStatus>();
-            foreach (var service in ServiceCatalog.All)
-            {
-                services.Add(new ServiceStatus(service.Name, service.GrpcName,
-                    await CheckAsync(health, service.GrpcName, cancellationToken)));
-            }
+            // All at once: a hung server costs one timeout, not one per service.
+            var services = await Task.WhenAll(ServiceCatalog.All.Select(async service =>
+                new ServiceStatus(service.Name, service.GrpcName, await CheckAsync(health, service.GrpcName, cancellationToken))));
 
             var report = new StatusReport(connection.Address, services);
             if (Output.IsJson(parsed))
@@ -65,14 +62,15 @@ public static class StatusCommand
             // The server answers but does not host this service.
             return "SERVICE_UNKNOWN";
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            return $"NO_ANSWER_IN_{Timeout.TotalSeconds:0}S";
+        }
     }
 
     private static void WriteTable(ParseResult parsed, StatusReport report)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(parsed.InvocationConfiguration.Output),
-        });
+        var console = Output.Console(parsed);
         var table = new Table().AddColumns("SERVICE", "GRPC SERVICE", "STATUS");
         foreach (var s in report.Services)
         {

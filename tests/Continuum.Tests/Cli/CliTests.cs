@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Continuum.Cli;
 using Continuum.Contracts;
+using Continuum.Tests.Data;
 using Continuum.Tests.Infrastructure;
 
 namespace Continuum.Tests.Cli;
@@ -37,7 +38,14 @@ public sealed class CliTests
     [Theory]
     [InlineData("statuss")]
     [InlineData("status", "--output", "yaml")]
+    [InlineData("status", "--server", "localhost:5000")]
+    [InlineData("status", "--server", "ftp://localhost:5000")]
+    [InlineData("status", "--api-key", "caf\u00e9")]
     [InlineData("serve", "--port", "70000")]
+    [InlineData("serve", "--port", "abc")]
+    [InlineData("datasets", "create", "x", "--shape", "28by28", "--classes", "10")]
+    [InlineData("datasets", "upload", "x", "--format", "idx", "--train-images", "/nonexistent/file")]
+    [InlineData("datasets", "upload", "x", "--format", "csv", "--train", "/etc/hostname")]
     public async Task Parse_BadUsage_ExitsTwo(params string[] args)
     {
         var (code, stdout, stderr) = await RunAsync(args);
@@ -45,6 +53,48 @@ public sealed class CliTests
         Assert.Equal(CliApp.UsageError, code);
         Assert.Equal("", stdout);
         Assert.NotEqual("", stderr);
+    }
+
+    [Fact]
+    public async Task Datasets_CreateUploadTwoArrivalsAndCompare_JsonReportsClassIncremental()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var dir = TestEnvironment.NewTempDir();
+        var (pixels, labels) = FashionMnist.ReadSlice(FashionMnist.TrainImages, FashionMnist.TrainLabels, 2_000);
+        var images = Path.Combine(dir, "images.idx");
+        var classes = Path.Combine(dir, "labels.idx");
+        await File.WriteAllBytesAsync(images, FashionMnist.IdxImages(pixels));
+        await File.WriteAllBytesAsync(classes, FashionMnist.IdxLabels(labels));
+        string[] Server(params string[] args) => [.. args, "--server", host.Address, "--output", "json"];
+
+        var create = await RunAsync(Server("datasets", "create", "fashion", "--shape", "28x28", "--classes", "10"));
+        var first = await RunAsync(Server("datasets", "upload", "fashion", "--format", "idx",
+            "--train-images", images, "--train-labels", classes, "--labels", "0,1"));
+        var second = await RunAsync(Server("datasets", "upload", "fashion", "--format", "idx",
+            "--train-images", images, "--train-labels", classes, "--labels", "2,3"));
+        var compare = await RunAsync(Server("datasets", "compare", "fashion@1", "fashion@latest"));
+        var show = await RunAsync(Server("datasets", "show", $"fashion@{JsonDocument.Parse(first.Stdout).RootElement.GetProperty("contentSha256").GetString()![..8]}"));
+
+        Assert.All(new[] { create, first, second, compare, show }, r => Assert.True(r.Code == CliApp.Ok, r.Stderr));
+        Assert.Equal("datasets/fashion", JsonDocument.Parse(create.Stdout).RootElement.GetProperty("dataset").GetProperty("name").GetString());
+        Assert.Equal("datasets/fashion/versions/2", JsonDocument.Parse(second.Stdout).RootElement.GetProperty("name").GetString());
+        var comparison = JsonDocument.Parse(compare.Stdout).RootElement.GetProperty("comparison");
+        Assert.Equal("SCENARIO_CLASS_INCREMENTAL", comparison.GetProperty("scenario").GetString());
+        Assert.Equal([2, 3], comparison.GetProperty("classesAdded").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal("datasets/fashion/versions/1", JsonDocument.Parse(show.Stdout).RootElement.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Datasets_ShowMissingVersion_NotFoundOnStderrAndExitsOne()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+
+        var (code, stdout, stderr) = await RunAsync("datasets", "show", "nope@3", "--server", host.Address, "--output", "json");
+
+        Assert.Equal(CliApp.ServerError, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("NotFound:", stderr);
+        Assert.Contains("datasets/nope", stderr);
     }
 
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)

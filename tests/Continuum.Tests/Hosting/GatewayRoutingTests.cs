@@ -50,10 +50,11 @@ public sealed class GatewayRoutingTests
 
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await CheckAsync(health, ServiceCatalog.Data));
 
-            // The data API is not built yet, so the backend answers Unimplemented; what matters is that it answered.
+            // Only the data service itself knows the dataset is missing: the gateway forwarded the call.
             var error = await Assert.ThrowsAsync<RpcException>(() => new DataService.DataServiceClient(channel)
                 .GetDatasetAsync(new GetDatasetRequest { Name = "datasets/fashion" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
-            Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+            Assert.Equal(StatusCode.NotFound, error.StatusCode);
+            Assert.Contains("datasets/fashion", error.Status.Detail);
             Assert.Equal(1, backendCalls);
         }
         finally
@@ -80,6 +81,56 @@ public sealed class GatewayRoutingTests
 
         Assert.Contains("Continuum:Gateway:Routes:dta", error.Message);
         Assert.Contains("data, training, optimization, compression, registry", error.Message);
+    }
+
+    [Fact]
+    public async Task Gateway_RouteBackToItself_FailedPreconditionInsteadOfLooping()
+    {
+        var port = FreePort();
+        var address = $"http://127.0.0.1:{port}";
+        var builder = WebApplication.CreateBuilder(
+        [
+            $"--urls={address}",
+            $"--Continuum:DataDir={TestEnvironment.NewTempDir()}",
+            "--Logging:LogLevel:Default=Warning",
+            $"--Continuum:Gateway:Routes:data={address}",
+        ]);
+        builder.AddGatewayService();
+        var gateway = builder.BuildContinuumApp();
+        gateway.MapGatewayService();
+        await gateway.StartAsync().WaitAsync(TestEnvironment.Timeout);
+        using var channel = GrpcChannel.ForAddress(address);
+
+        try
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(() => new DataService.DataServiceClient(channel)
+                .GetDatasetAsync(new GetDatasetRequest { Name = "datasets/x" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
+
+            Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+            Assert.Contains("Routing loop", error.Status.Detail);
+        }
+        finally
+        {
+            await StopAsync(gateway);
+        }
+    }
+
+    [Fact]
+    public void AddGatewayService_RouteForServiceHostedInProcess_FailsAtStart()
+    {
+        var builder = WebApplication.CreateBuilder(["--Continuum:Gateway:Routes:data=http://127.0.0.1:1"]);
+        builder.AddDataService();
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddGatewayService());
+
+        Assert.Contains("which this process hosts itself", error.Message);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<HealthCheckResponse.Types.ServingStatus> CheckAsync(Health.HealthClient health, PublicService service)

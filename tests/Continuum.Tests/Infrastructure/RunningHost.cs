@@ -30,7 +30,7 @@ public sealed class RunningHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<RunningHost> StartAsync(Backend backend)
+    public static async Task<RunningHost> StartAsync(Backend backend, Action<WebApplicationBuilder>? configure = null)
     {
         var dataDir = TestEnvironment.NewTempDir();
         var args = new List<string>
@@ -50,7 +50,7 @@ public sealed class RunningHost : IAsyncDisposable
             args.Add($"--Continuum:Bus:QueuePrefix={TestEnvironment.UniqueName("test")}");
         }
 
-        var app = EmbeddedHost.Build([.. args]);
+        var app = EmbeddedHost.Build([.. args], configure: configure);
         await app.StartAsync().WaitAsync(TestEnvironment.Timeout);
         return new RunningHost(app, database, app.Urls.Single(), dataDir);
     }

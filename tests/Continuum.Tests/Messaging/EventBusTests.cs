@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Continuum.Events;
 using Continuum.ServiceDefaults;
@@ -15,7 +14,7 @@ public sealed class EventBusTests
     [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
     public async Task Publish_ModelVersionCreated_ConsumerReceivesEveryField(Backend backend)
     {
-        var inbox = new Inbox();
+        var inbox = new EventInbox<ModelVersionCreated>();
         var app = await StartAsync(backend, inbox);
         try
         {
@@ -28,7 +27,7 @@ public sealed class EventBusTests
         }
     }
 
-    private static async Task PublishAndReceiveAsync(WebApplication app, Inbox inbox)
+    private static async Task PublishAndReceiveAsync(WebApplication app, EventInbox<ModelVersionCreated> inbox)
     {
         var sent = new ModelVersionCreated
         {
@@ -48,7 +47,7 @@ public sealed class EventBusTests
         };
 
         await app.Services.GetRequiredService<IPublishEndpoint>().Publish(sent).WaitAsync(TestEnvironment.Timeout);
-        var received = await inbox.WaitForAsync(sent.EventId).WaitAsync(TestEnvironment.Timeout);
+        var received = await inbox.WaitForAsync(e => e.EventId == sent.EventId);
 
         // Records with lists compare lists by reference, so compare what a subscriber would see: the JSON.
         Assert.Equal(JsonSerializer.Serialize(sent), JsonSerializer.Serialize(received));
@@ -56,7 +55,7 @@ public sealed class EventBusTests
         Assert.Equal(9_876_543_210, received.ArtifactSizeBytes);
     }
 
-    private static async Task<WebApplication> StartAsync(Backend backend, Inbox inbox)
+    private static async Task<WebApplication> StartAsync(Backend backend, EventInbox<ModelVersionCreated> inbox)
     {
         var args = new List<string>
         {
@@ -72,35 +71,9 @@ public sealed class EventBusTests
         }
 
         var builder = WebApplication.CreateBuilder([.. args]);
-        builder.Services.AddSingleton(inbox);
-        builder.AddContinuumService(new ContinuumService("bustest", "continuum.test.v1.BusTest")
-        {
-            // Temporary: the queue goes away with the test instead of piling up on the shared broker.
-            ConfigureBus = bus => bus.AddConsumer<InboxConsumer>().Endpoint(e => e.Temporary = true),
-        });
+        inbox.AttachTo(builder);
         var app = builder.BuildContinuumApp();
         await app.StartAsync().WaitAsync(TestEnvironment.Timeout);
         return app;
-    }
-
-    public sealed class Inbox
-    {
-        private readonly ConcurrentDictionary<string, TaskCompletionSource<ModelVersionCreated>> waiting = new();
-
-        public Task<ModelVersionCreated> WaitForAsync(string eventId) => Slot(eventId).Task;
-
-        public void Deliver(ModelVersionCreated message) => Slot(message.EventId).TrySetResult(message);
-
-        private TaskCompletionSource<ModelVersionCreated> Slot(string eventId) =>
-            waiting.GetOrAdd(eventId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
-    }
-
-    public sealed class InboxConsumer(Inbox inbox) : IConsumer<ModelVersionCreated>
-    {
-        public Task Consume(ConsumeContext<ModelVersionCreated> context)
-        {
-            inbox.Deliver(context.Message);
-            return Task.CompletedTask;
-        }
     }
 }
