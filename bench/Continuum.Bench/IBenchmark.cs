@@ -4,11 +4,24 @@ namespace Continuum.Bench;
 /// One line of the table: what was measured, our figure, the baseline's figure from the same run, and
 /// the ratio (ours / baseline, so above 1 is better for throughput) against the aim the issue set.
 /// </summary>
-public sealed record BenchResult(string Benchmark, string Metric, double Ours, double Baseline, string Unit, double? Aim)
+/// <param name="Aim">The least ratio the issue asks for, if any.</param>
+/// <param name="AimOurs">The least absolute figure the issue asks for, if any, in <paramref name="Unit"/>.</param>
+public sealed record BenchResult(
+    string Benchmark, string Metric, double Ours, double Baseline, string Unit, double? Aim, double? AimOurs = null)
 {
     public double Ratio => Ours / Baseline;
 
-    public bool? MeetsAim => Aim is { } aim ? Ratio >= aim : null;
+    public bool? MeetsAim => (Aim, AimOurs) switch
+    {
+        (null, null) => null,
+        _ => (Aim is null || Ratio >= Aim) && (AimOurs is null || Ours >= AimOurs),
+    };
+
+    public string AimText => string.Join(", ", new[]
+    {
+        Aim is { } ratio ? $"ratio >= {ratio:N2}" : null,
+        AimOurs is { } ours ? $"ours >= {ours:N0} {Unit}" : null,
+    }.OfType<string>());
 }
 
 public interface IBenchmark

@@ -8,16 +8,20 @@ public static class Measure
     /// Runs ours and the baseline alternately, <paramref name="rounds"/> times each, and returns the median
     /// seconds of each: alternating spreads the machine's noise over both sides evenly.
     /// </summary>
+    /// <param name="reset">Untimed work after each run of ours, e.g. removing what it stored.</param>
     public static async Task<(double Ours, double Baseline)> PairedMedianSecondsAsync(
-        Func<Task> ours, Func<Task> baseline, int rounds)
+        Func<Task> ours, Func<Task> baseline, int rounds, Func<Task>? reset = null)
     {
         var oursTimes = new List<double>();
         var baselineTimes = new List<double>();
+        reset ??= () => Task.CompletedTask;
         await ours();
+        await reset();
         await baseline();
         for (var i = 0; i < rounds; i++)
         {
             oursTimes.Add(await TimeAsync(ours));
+            await reset();
             baselineTimes.Add(await TimeAsync(baseline));
         }
 

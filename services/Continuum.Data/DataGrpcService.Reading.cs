@@ -25,7 +25,7 @@ public sealed partial class DataGrpcService
         var dataset = await RequireDatasetAsync(reference.Dataset, ct);
         var classes = ValidateClasses(request.Classes, dataset.ClassCount, "classes", required: false);
         var row = await RequireVersionAsync(reference, ct);
-        var content = await cache.GetAsync(row.ContentBlob, ct);
+        var content = await cache.GetAsync(row, ct);
         var rowBytes = content.FeatureCount * sizeof(float);
         if (request.BatchSize <= 0 || (long)request.BatchSize * rowBytes > MaxBatchFeatureBytes)
         {
@@ -89,8 +89,8 @@ public sealed partial class DataGrpcService
 
         var baseRow = await RequireVersionAsync(baseRef, ct);
         var targetRow = await RequireVersionAsync(targetRef, ct);
-        var before = await cache.GetAsync(baseRow.ContentBlob, ct);
-        var after = await cache.GetAsync(targetRow.ContentBlob, ct);
+        var before = await cache.GetAsync(baseRow, ct);
+        var after = await cache.GetAsync(targetRow, ct);
 
         var comparison = Checked(() => VersionComparer.Compare(before, after, split, baseDataset.ClassCount, threshold));
 

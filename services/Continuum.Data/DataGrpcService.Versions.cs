@@ -34,8 +34,10 @@ public sealed partial class DataGrpcService
             Format = upload.Format,
             SourceFiles = { staging.SourceFiles },
         };
-        var (version, existed) = await versions.StoreAsync(
-            dataset, content, template, staging.SourceFiles.Select((f, i) => (staging.PathOf(i), f.Sha256)).ToList(), ct);
+        var recipe = DecodeRecipe.From(upload.Format, decodeOptions,
+            staging.SourceFiles.Select(f => new RecipeFile(f.FileName, f.Split, f.Role, f.Sha256)));
+        var paths = staging.SourceFiles.Select((_, i) => staging.PathOf(i)).ToList();
+        var (version, existed) = await versions.StoreAsync(dataset, content, template, (paths, recipe), ct);
 
         return new CreateDatasetVersionResponse { DatasetVersion = version, AlreadyExisted = existed };
     }
@@ -88,7 +90,7 @@ public sealed partial class DataGrpcService
             _ => throw RpcErrors.InvalidArgument(("derivation", "set one of select_classes, sample or union_of.")),
         };
         var template = new DatasetVersion { Description = request.Description, Derivation = derivation };
-        var (version, existed) = await versions.StoreAsync(dataset, content, template, [], ct);
+        var (version, existed) = await versions.StoreAsync(dataset, content, template, upload: null, ct);
 
         return new CreateDerivedDatasetVersionResponse { DatasetVersion = version, AlreadyExisted = existed };
     }
@@ -210,7 +212,7 @@ public sealed partial class DataGrpcService
                 + $"{DatasetNames.Dataset(target.Id)} has shape {target.InputShape} and {target.ClassCount} classes.");
         }
 
-        return (await cache.GetAsync(row.ContentBlob, ct), DatasetNames.Version(row.Dataset, row.Version));
+        return (await cache.GetAsync(row, ct), DatasetNames.Version(row.Dataset, row.Version));
     }
 
     private async Task<VersionRow> RequireVersionAsync(VersionRef reference, CancellationToken ct)

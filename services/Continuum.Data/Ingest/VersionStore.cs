@@ -24,10 +24,13 @@ public sealed partial class VersionStore(
     public const double DefaultDriftThreshold = 0.2;
 
     /// <param name="template">The version's descriptive fields (format, sources, derivation, description).</param>
-    /// <param name="rawFiles">Uploaded files to keep, by local path, with their SHA-256.</param>
+    /// <param name="upload">
+    /// For an upload: its raw files by local path, and the recipe that decodes them into <paramref name="content"/>.
+    /// Only those are kept; a derived version (null) keeps its decoded content instead.
+    /// </param>
     public async Task<(DatasetVersion Version, bool AlreadyExisted)> StoreAsync(
         DatasetRow dataset, DatasetContent content, DatasetVersion template,
-        IReadOnlyList<(string Path, string Sha256)> rawFiles, CancellationToken ct)
+        (IReadOnlyList<string> Paths, DecodeRecipe Recipe)? upload, CancellationToken ct)
     {
         var contentSha = content.ComputeSha256();
         if (await repository.FindByContentAsync(dataset.Id, contentSha, ct) is { } existing)
@@ -38,20 +41,26 @@ public sealed partial class VersionStore(
         var written = new List<string>();
         try
         {
-            foreach (var (path, sha) in rawFiles)
+            string? contentBlob = null;
+            if (upload is { } raw)
             {
-                await using var file = File.OpenRead(path);
-                written.Add((await blobs.PutAsync(file, sha, cancellationToken: ct)).Sha256);
+                foreach (var (path, file) in raw.Paths.Zip(raw.Recipe.Files))
+                {
+                    await using var stream = File.OpenRead(path);
+                    written.Add((await blobs.PutAsync(stream, file.Sha256, cancellationToken: ct)).Sha256);
+                }
             }
-
-            var contentBlob = await PutContentAsync(content, ct);
-            written.Add(contentBlob);
+            else
+            {
+                contentBlob = await PutContentAsync(content, ct);
+                written.Add(contentBlob);
+            }
 
             var previous = await repository.GetVersionAsync(dataset.Id, null, ct);
             var comparison = previous is null ? null : await CompareAsync(dataset, previous, content, ct);
             var now = DateTimeOffset.UtcNow;
             var (row, created) = await repository.InsertVersionAsync(
-                dataset.Id, contentSha, contentBlob,
+                dataset.Id, contentSha, contentBlob, upload?.Recipe.ToJson(),
                 number => JsonFormatter.Default.Format(Complete(template, dataset, content, contentSha, number, now, comparison)),
                 written, now.ToString("O"), ct);
             if (!created)
@@ -60,7 +69,7 @@ public sealed partial class VersionStore(
                 return (VersionMapper.ToProto(row), true);
             }
 
-            cache.Add(contentBlob, content);
+            cache.Add(contentSha, content);
             var version = VersionMapper.ToProto(row);
             LogCreated(version.Name, version.ContentSha256);
             await publish.Publish(ToEvent(version), ct);
@@ -76,29 +85,13 @@ public sealed partial class VersionStore(
         }
     }
 
-    private async Task<string> PutContentAsync(DatasetContent content, CancellationToken ct)
-    {
-        var temp = Path.GetTempFileName();
-        try
-        {
-            await using (var file = File.Create(temp))
-            {
-                await DatasetContentFile.WriteAsync(content, file, ct);
-            }
-
-            await using var read = File.OpenRead(temp);
-            return (await blobs.PutAsync(read, cancellationToken: ct)).Sha256;
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
+    private async Task<string> PutContentAsync(DatasetContent content, CancellationToken ct) =>
+        (await blobs.PutAsync((stream, token) => DatasetContentFile.WriteAsync(content, stream, token), ct)).Sha256;
 
     private async Task<DatasetVersionComparison> CompareAsync(
         DatasetRow dataset, VersionRow previous, DatasetContent content, CancellationToken ct)
     {
-        var before = await cache.GetAsync(previous.ContentBlob, ct);
+        var before = await cache.GetAsync(previous, ct);
         var comparison = VersionComparer.Compare(before, content, Split.Train, dataset.ClassCount, DefaultDriftThreshold);
         comparison.BaseVersion = DatasetNames.Version(dataset.Id, previous.Version);
         return comparison;

@@ -10,12 +10,15 @@ CREATE TABLE datasets (
 );
 
 -- A version row exists only once its blobs are stored: readers never see a half-written version.
--- version_json is the DatasetVersion message (proto JSON) as answered to clients.
+-- version_json is the DatasetVersion message (proto JSON) as answered to clients. An uploaded version keeps
+-- only its raw files and the recipe to decode them (decode_json); a derived version has no raw files, so its
+-- decoded content is a blob of its own (content_blob). Exactly one of the two is set.
 CREATE TABLE dataset_versions (
     dataset         TEXT NOT NULL REFERENCES datasets (id),
     version         INTEGER NOT NULL,
     content_sha256  TEXT NOT NULL,
-    content_blob    TEXT NOT NULL,
+    content_blob    TEXT,
+    decode_json     TEXT,
     version_json    TEXT NOT NULL,
     create_time     TEXT NOT NULL,
     PRIMARY KEY (dataset, version),

@@ -19,7 +19,7 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
     private const string VersionColumns =
         """
         dataset AS Dataset, version AS Version, content_sha256 AS ContentSha256, content_blob AS ContentBlob,
-        version_json AS VersionJson, create_time AS CreateTime
+        decode_json AS DecodeJson, version_json AS VersionJson, create_time AS CreateTime
         """;
 
     public async Task<bool> InsertDatasetAsync(DatasetRow row, CancellationToken ct)
@@ -128,7 +128,7 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
     /// so far plus one; two writers racing for it collide on the primary key, and the loser tries again.
     /// </summary>
     public async Task<(VersionRow Row, bool Created)> InsertVersionAsync(
-        string dataset, string contentSha256, string contentBlob, Func<long, string> versionJson,
+        string dataset, string contentSha256, string? contentBlob, string? decodeJson, Func<long, string> versionJson,
         IReadOnlyCollection<string> blobs, string createTime, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
@@ -148,12 +148,13 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
                 var row = new VersionRow
                 {
                     Dataset = dataset, Version = number, ContentSha256 = contentSha256, ContentBlob = contentBlob,
-                    VersionJson = versionJson(number), CreateTime = createTime,
+                    DecodeJson = decodeJson, VersionJson = versionJson(number), CreateTime = createTime,
                 };
                 await connection.ExecuteAsync(new CommandDefinition(
                     """
-                    INSERT INTO dataset_versions (dataset, version, content_sha256, content_blob, version_json, create_time)
-                    VALUES (@Dataset, @Version, @ContentSha256, @ContentBlob, @VersionJson, @CreateTime)
+                    INSERT INTO dataset_versions
+                        (dataset, version, content_sha256, content_blob, decode_json, version_json, create_time)
+                    VALUES (@Dataset, @Version, @ContentSha256, @ContentBlob, @DecodeJson, @VersionJson, @CreateTime)
                     """, row, tx, cancellationToken: ct));
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO dataset_blobs (dataset, version, sha256) VALUES (@Dataset, @Version, @Sha256)",

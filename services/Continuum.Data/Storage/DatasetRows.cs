@@ -20,7 +20,11 @@ public sealed class VersionRow
     public string Dataset { get; init; } = "";
     public long Version { get; init; }
     public string ContentSha256 { get; init; } = "";
-    public string ContentBlob { get; init; } = "";
+    /// <summary>The decoded content's blob; null for an upload, which is decoded again from its raw files.</summary>
+    public string? ContentBlob { get; init; }
+
+    /// <summary>How to decode an upload's raw files (a <see cref="DecodeRecipe"/> as JSON); null for a derived version.</summary>
+    public string? DecodeJson { get; init; }
     public string VersionJson { get; init; } = "";
     public string CreateTime { get; init; } = "";
 }

@@ -19,6 +19,12 @@ public interface IBlobStore
         Stream content, string? expectedSha256 = null, long? expectedSize = null,
         CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores what <paramref name="write"/> writes into the stream it is given, without a copy in between;
+    /// the blob becomes visible only after <paramref name="write"/> completes.
+    /// </summary>
+    Task<BlobInfo> PutAsync(Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default);
+
     /// <summary>Opens a stored blob for reading, or throws <see cref="BlobNotFoundException"/>.</summary>
     Task<Stream> OpenReadAsync(string sha256, CancellationToken cancellationToken = default);
 

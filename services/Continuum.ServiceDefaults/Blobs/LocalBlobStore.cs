@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Continuum.ServiceDefaults.Blobs;
 
 /// <summary>
@@ -21,7 +19,7 @@ public sealed class LocalBlobStore : IBlobStore
 
     public string Root => root;
 
-    public async Task<BlobInfo> PutAsync(
+    public Task<BlobInfo> PutAsync(
         Stream content, string? expectedSha256 = null, long? expectedSize = null,
         CancellationToken cancellationToken = default)
     {
@@ -30,6 +28,15 @@ public sealed class LocalBlobStore : IBlobStore
             BlobAddress.Require(expectedSha256, nameof(expectedSha256));
         }
 
+        return StoreAsync((target, ct) => content.CopyToAsync(target, BufferSize, ct), expectedSha256, expectedSize, cancellationToken);
+    }
+
+    public Task<BlobInfo> PutAsync(Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default) =>
+        StoreAsync(write, null, null, cancellationToken);
+
+    private async Task<BlobInfo> StoreAsync(
+        Func<Stream, CancellationToken, Task> write, string? expectedSha256, long? expectedSize, CancellationToken cancellationToken)
+    {
         var tempPath = Path.Combine(tempDir, Guid.NewGuid().ToString("N"));
         try
         {
@@ -37,7 +44,10 @@ public sealed class LocalBlobStore : IBlobStore
             await using (var file = new FileStream(
                 tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
             {
-                info = await CopyAndHashAsync(content, file, cancellationToken);
+                await using var hashing = new HashingStream(file);
+                await write(hashing, cancellationToken);
+                await hashing.FlushAsync(cancellationToken);
+                info = hashing.Result();
                 // The rename below must never publish bytes that are still only in the page cache.
                 file.Flush(flushToDisk: true);
             }
@@ -100,19 +110,4 @@ public sealed class LocalBlobStore : IBlobStore
 
     private string PathOf(string sha256) => Path.Combine(root, sha256[..2], sha256[2..4], sha256);
 
-    private static async Task<BlobInfo> CopyAndHashAsync(Stream source, Stream target, CancellationToken cancellationToken)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[BufferSize];
-        long total = 0;
-        int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            hash.AppendData(buffer, 0, read);
-            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            total += read;
-        }
-
-        return new BlobInfo(Convert.ToHexStringLower(hash.GetHashAndReset()), total);
-    }
 }

@@ -59,6 +59,29 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadBatches_AfterRestart_DecodesRawFilesAndDerivedContentAgainIdentically()
+    {
+        await data.CreateFashionDatasetAsync("replay");
+        await data.Raw.CreateDerivedDatasetVersionAsync(new CreateDerivedDatasetVersionRequest
+        {
+            Parent = "datasets/replay",
+            Sample = new SampleDerivation { SourceVersion = "datasets/fashion/versions/1", ExamplesPerClass = 10, Seed = 3 },
+        }).ResponseAsync.WaitAsync(TestEnvironment.Timeout);
+        var upload = new ReadBatchesRequest { Name = "datasets/fashion/versions/1", Split = Split.Train, BatchSize = 500, Shuffle = true, Seed = 5 };
+        var derived = new ReadBatchesRequest { Name = "datasets/replay/versions/1", Split = Split.Train, BatchSize = 500 };
+        var before = (await data.ReadAllAsync(upload)).Concat(await data.ReadAllAsync(derived)).ToList();
+        await host.StopAsync(keepDataDir: true);
+
+        // A new process has an empty cache: it must rebuild both versions from what is on disk.
+        host = await RunningHost.StartAsync(Backend.Embedded, dataDir: host.DataDir);
+        data = new DataClient(host.Channel);
+        var after = (await data.ReadAllAsync(upload)).Concat(await data.ReadAllAsync(derived)).ToList();
+
+        Assert.Equal(before.Select(b => b.Labels.ToList()), after.Select(b => b.Labels.ToList()));
+        Assert.Equal(before.Select(b => b.Features), after.Select(b => b.Features));
+    }
+
+    [Fact]
     public async Task ReadBatches_ClassFilter_OnlyThoseClasses()
     {
         var batches = await data.ReadAllAsync(new ReadBatchesRequest

@@ -30,9 +30,11 @@ public sealed class RunningHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<RunningHost> StartAsync(Backend backend, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="dataDir">An existing data directory, to start again on what an earlier host stored.</param>
+    public static async Task<RunningHost> StartAsync(
+        Backend backend, Action<WebApplicationBuilder>? configure = null, string? dataDir = null)
     {
-        var dataDir = TestEnvironment.NewTempDir();
+        dataDir ??= TestEnvironment.NewTempDir();
         var args = new List<string>
         {
             "--urls=http://127.0.0.1:0",
@@ -55,7 +57,10 @@ public sealed class RunningHost : IAsyncDisposable
         return new RunningHost(app, database, app.Urls.Single(), dataDir);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(keepDataDir: false);
+
+    /// <summary>Stops the host; with <paramref name="keepDataDir"/> its files stay for a host started after it.</summary>
+    public async ValueTask StopAsync(bool keepDataDir)
     {
         Channel.Dispose();
         await app.StopAsync().WaitAsync(TestEnvironment.Timeout);
@@ -63,6 +68,12 @@ public sealed class RunningHost : IAsyncDisposable
         if (database is not null)
         {
             await database.DisposeAsync();
+        }
+
+        if (!keepDataDir && Directory.Exists(DataDir))
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(DataDir, recursive: true);
         }
     }
 }
