@@ -236,7 +236,7 @@ public static class DatasetsCommand
 
     private static string Origin(DatasetVersion v) => v.Derivation is { } d
         ? $"{d.Kind} of {string.Join(", ", d.SourceVersions)}"
-        : $"{v.Format} upload ({string.Join(", ", v.SourceFiles.Select(f => f.FileName))})";
+        : $"{v.Format.ToString().ToLowerInvariant()} upload of {v.SourceFiles.Count} file(s)";
 
     private static DataService.DataServiceClient Client(ServerConnection connection) => new(connection.Invoker);
 }
