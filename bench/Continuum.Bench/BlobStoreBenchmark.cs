@@ -46,7 +46,8 @@ public sealed class BlobStoreBenchmark : IBenchmark
                 },
                 rounds: 5);
 
-            return [new BenchResult(Name, "write throughput", Megabytes / ours, Megabytes / baseline, "MiB/s", Aim: 0.5)];
+            return [new BenchResult(Name, "write throughput", Megabytes / ours, Megabytes / baseline, "MiB/s",
+                Aim: 0.5)];
         }
         finally
         {

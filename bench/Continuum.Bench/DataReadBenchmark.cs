@@ -15,7 +15,8 @@ public sealed class DataReadBenchmark : IBenchmark
 
     public string Name => "data-read";
 
-    public string Description => $"an epoch of Fashion-MNIST train read as batches of {BatchSize} over gRPC vs from memory";
+    public string Description =>
+        $"an epoch of Fashion-MNIST train read as batches of {BatchSize} over gRPC vs from memory";
 
     public async Task<IReadOnlyList<BenchResult>> RunAsync(CancellationToken cancellationToken)
     {
@@ -67,7 +68,8 @@ public sealed class DataReadBenchmark : IBenchmark
                     for (var i = 0; i < count; i++)
                     {
                         labels[i] = train.Labels[order[start + i]];
-                        DatasetContent.CopyLittleEndian(train.Row(order[start + i], content.FeatureCount), features.AsSpan(i * rowBytes));
+                        DatasetContent.CopyLittleEndian(train.Row(order[start + i], content.FeatureCount),
+                            features.AsSpan(i * rowBytes));
                     }
                 }
 
@@ -77,7 +79,8 @@ public sealed class DataReadBenchmark : IBenchmark
 
         return
         [
-            new BenchResult(Name, "examples per second", train.Count / ours, train.Count / baseline, "ex/s", Aim: null, AimOurs: 100_000),
+            new BenchResult(Name, "examples per second", train.Count / ours, train.Count / baseline, "ex/s", Aim: null,
+                AimOurs: 100_000),
         ];
     }
 }

@@ -7,7 +7,9 @@ using Microsoft.AspNetCore.Builder;
 
 namespace Continuum.Bench;
 
-/// <summary>The data service on a loopback port with embedded defaults, in a scratch folder, for one benchmark.</summary>
+/// <summary>
+/// The data service on a loopback port with embedded defaults, in a scratch folder, for one benchmark.
+/// </summary>
 public sealed class DataServer : IAsyncDisposable
 {
     private readonly WebApplication app;
@@ -16,7 +18,8 @@ public sealed class DataServer : IAsyncDisposable
     {
         this.app = app;
         Dir = dir;
-        Channel = GrpcChannel.ForAddress(app.Urls.Single(), new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20 });
+        Channel = GrpcChannel.ForAddress(app.Urls.Single(),
+            new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20 });
     }
 
     public const string TrainImages = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
@@ -35,7 +38,9 @@ public sealed class DataServer : IAsyncDisposable
             Dataset = new Dataset { Schema = new DatasetSchema { InputShape = { 28, 28 }, ClassCount = 10 } },
         }, cancellationToken: ct).ResponseAsync;
 
-    /// <summary>Streams the Fashion-MNIST train files as shipped, in 1 MiB chunks, as a new version of <c>fashion</c>.</summary>
+    /// <summary>
+    /// Streams the Fashion-MNIST train files as shipped, in 1 MiB chunks, as a new version of <c>fashion</c>.
+    /// </summary>
     public async Task<DatasetVersion> UploadFashionTrainAsync(CancellationToken ct)
     {
         string[] paths = [TrainImages, TrainLabels];
@@ -48,8 +53,14 @@ public sealed class DataServer : IAsyncDisposable
                 Format = DataFormat.Idx,
                 Files =
                 {
-                    new UploadFile { FileName = Path.GetFileName(TrainImages), Split = Split.Train, Role = FileRole.IdxInputs },
-                    new UploadFile { FileName = Path.GetFileName(TrainLabels), Split = Split.Train, Role = FileRole.IdxLabels },
+                    new UploadFile
+                    {
+                        FileName = Path.GetFileName(TrainImages), Split = Split.Train, Role = FileRole.IdxInputs,
+                    },
+                    new UploadFile
+                    {
+                        FileName = Path.GetFileName(TrainLabels), Split = Split.Train, Role = FileRole.IdxLabels,
+                    },
                 },
             },
         }, ct);
@@ -74,7 +85,8 @@ public sealed class DataServer : IAsyncDisposable
     /// <summary>Removes every version (and its blobs), so the next upload stores everything again.</summary>
     public async Task ResetFashionDatasetAsync(CancellationToken ct)
     {
-        await Client.DeleteDatasetAsync(new DeleteDatasetRequest { Name = "datasets/fashion", Force = true }, cancellationToken: ct);
+        await Client.DeleteDatasetAsync(new DeleteDatasetRequest { Name = "datasets/fashion", Force = true },
+            cancellationToken: ct);
         await CreateFashionDatasetAsync(ct);
     }
 

@@ -24,11 +24,13 @@ public sealed class DataUploadBenchmark : IBenchmark
         {
             var (ours, baseline) = await Measure.PairedMedianSecondsAsync(
                 () => server.UploadFashionTrainAsync(cancellationToken),
-                () => ShellAsync($"sha256sum {string.Join(' ', files)} > /dev/null && cp {string.Join(' ', files)} {copies}/"),
+                () => ShellAsync($"sha256sum {string.Join(' ', files)} > /dev/null "
+                    + $"&& cp {string.Join(' ', files)} {copies}/"),
                 rounds: 5,
                 // Each upload must store everything again, as a first upload does.
                 reset: () => server.ResetFashionDatasetAsync(cancellationToken));
-            return [new BenchResult(Name, "upload throughput", megabytes / ours, megabytes / baseline, "MiB/s", Aim: 0.5)];
+            return [new BenchResult(Name, "upload throughput", megabytes / ours, megabytes / baseline, "MiB/s",
+                Aim: 0.5)];
         }
         finally
         {

@@ -16,7 +16,8 @@ if (args.Contains("--list"))
 var unknown = args.Where(a => all.All(b => b.Name != a)).ToList();
 if (unknown.Count > 0)
 {
-    Console.Error.WriteLine($"Unknown benchmark(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", all.Select(b => b.Name))}.");
+    Console.Error.WriteLine($"Unknown benchmark(s): {string.Join(", ", unknown)}. "
+        + $"Known: {string.Join(", ", all.Select(b => b.Name))}.");
     return 2;
 }
 

@@ -3,7 +3,9 @@ using Continuum.Cli.Commands;
 
 namespace Continuum.Cli;
 
-/// <summary>The <c>continuum</c> command tree and its exit codes: 0 ok, 1 the server answered with an error, 2 usage error.</summary>
+/// <summary>
+/// The <c>continuum</c> command tree and its exit codes: 0 ok, 1 the server answered with an error, 2 usage error.
+/// </summary>
 public static class CliApp
 {
     public const int Ok = 0;

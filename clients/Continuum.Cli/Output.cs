@@ -29,7 +29,10 @@ public static class Output
 
     /// <summary>A console on standard output, for tables.</summary>
     public static IAnsiConsole Console(ParseResult parsed) =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parsed.InvocationConfiguration.Output) });
+        AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(parsed.InvocationConfiguration.Output),
+        });
 
     /// <summary>
     /// A console on standard error for progress, or null when standard error is not a terminal: progress is

@@ -51,7 +51,8 @@ public sealed class ServerConnection : IDisposable
         catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
         {
             await error.WriteLineAsync(
-                $"{e.StatusCode}: no Continuum server answers at {parsed.GetValue(GlobalOptions.Server)} ({e.Status.Detail})");
+                $"{e.StatusCode}: no Continuum server answers at {parsed.GetValue(GlobalOptions.Server)} "
+                + $"({e.Status.Detail})");
             return CliApp.ServerError;
         }
         catch (RpcException e)
@@ -65,9 +66,12 @@ public sealed class ServerConnection : IDisposable
     private static string? UsageProblem(ParseResult parsed)
     {
         var server = parsed.GetValue(GlobalOptions.Server) ?? "";
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri)
+            || uri.Scheme is not ("http" or "https")
+            || uri.Host.Length == 0)
         {
-            return $"--server must be an http:// or https:// address such as {GlobalOptions.DefaultServer}; got '{server}'.";
+            return $"--server must be an http:// or https:// address such as {GlobalOptions.DefaultServer}; "
+                + $"got '{server}'.";
         }
 
         // Metadata values travel as HTTP/2 header values: printable ASCII only.

@@ -8,7 +8,8 @@ namespace Continuum.Compression;
 public static class CompressionServiceExtensions
 {
     public static WebApplicationBuilder AddCompressionService(this WebApplicationBuilder builder) =>
-        builder.AddContinuumService(new ContinuumService(ServiceCatalog.Compression.Name, ServiceCatalog.Compression.GrpcName)
+        builder.AddContinuumService(new ContinuumService(ServiceCatalog.Compression.Name,
+            ServiceCatalog.Compression.GrpcName)
         {
             MigrationsAssembly = typeof(CompressionServiceExtensions).Assembly,
         });

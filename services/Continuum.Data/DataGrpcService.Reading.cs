@@ -9,7 +9,9 @@ namespace Continuum.Data;
 
 public sealed partial class DataGrpcService
 {
-    /// <summary>The most feature bytes one batch may carry, well under gRPC's default 4 MiB message limit with labels.</summary>
+    /// <summary>
+    /// The most feature bytes one batch may carry, well under gRPC's default 4 MiB message limit with labels.
+    /// </summary>
     public const int MaxBatchFeatureBytes = 4 << 20;
 
     public override async Task ReadBatches(
@@ -30,7 +32,8 @@ public sealed partial class DataGrpcService
         if (request.BatchSize <= 0 || (long)request.BatchSize * rowBytes > MaxBatchFeatureBytes)
         {
             RpcErrors.ThrowInvalidArgument("batch_size",
-                $"must be between 1 and {MaxBatchFeatureBytes / rowBytes} for this schema (4 MiB of features), got {request.BatchSize}.");
+                $"must be between 1 and {MaxBatchFeatureBytes / rowBytes} for this schema (4 MiB of features), "
+                + $"got {request.BatchSize}.");
         }
 
         var split = content.Get(request.Split);
@@ -50,7 +53,8 @@ public sealed partial class DataGrpcService
             {
                 var index = indices[start + i];
                 labels[i] = split.Labels[index];
-                DatasetContent.CopyLittleEndian(split.Row(index, content.FeatureCount), features.AsSpan(i * rowBytes, rowBytes));
+                DatasetContent.CopyLittleEndian(split.Row(index, content.FeatureCount),
+                    features.AsSpan(i * rowBytes, rowBytes));
             }
 
             await responseStream.WriteAsync(new ReadBatchesResponse
@@ -92,7 +96,8 @@ public sealed partial class DataGrpcService
         var before = await cache.GetAsync(baseRow, ct);
         var after = await cache.GetAsync(targetRow, ct);
 
-        var comparison = Checked(() => VersionComparer.Compare(before, after, split, baseDataset.ClassCount, threshold));
+        var comparison = Checked(() =>
+            VersionComparer.Compare(before, after, split, baseDataset.ClassCount, threshold));
 
         comparison.BaseVersion = DatasetNames.Version(baseRow.Dataset, baseRow.Version);
         comparison.TargetVersion = DatasetNames.Version(targetRow.Dataset, targetRow.Version);

@@ -16,7 +16,8 @@ public sealed partial class DataGrpcService
         IAsyncStreamReader<CreateDatasetVersionRequest> requestStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        if (!await requestStream.MoveNext(ct) || requestStream.Current.PayloadCase != CreateDatasetVersionRequest.PayloadOneofCase.Metadata)
+        if (!await requestStream.MoveNext(ct)
+            || requestStream.Current.PayloadCase != CreateDatasetVersionRequest.PayloadOneofCase.Metadata)
         {
             RpcErrors.ThrowInvalidArgument("metadata", "the first message of an upload must carry the metadata.");
         }
@@ -25,7 +26,8 @@ public sealed partial class DataGrpcService
         var dataset = await RequireDatasetAsync(DatasetNames.ParseDataset(upload.Parent, "metadata.parent"), ct);
         var decodeOptions = ValidateUpload(upload, dataset);
 
-        using var staging = new UploadStaging(Path.Combine(Path.GetFullPath(options.Value.DataDir), "uploads"), upload.Files);
+        using var staging = new UploadStaging(Path.Combine(Path.GetFullPath(options.Value.DataDir), "uploads"),
+            upload.Files);
         await staging.ReceiveAsync(requestStream, ct);
         var content = await DecodeAsync(upload.Format, staging.Files, decodeOptions, ct);
         var template = new DatasetVersion
@@ -42,7 +44,8 @@ public sealed partial class DataGrpcService
         return new CreateDatasetVersionResponse { DatasetVersion = version, AlreadyExisted = existed };
     }
 
-    public override async Task<GetDatasetVersionResponse> GetDatasetVersion(GetDatasetVersionRequest request, ServerCallContext context)
+    public override async Task<GetDatasetVersionResponse> GetDatasetVersion(
+        GetDatasetVersionRequest request, ServerCallContext context)
     {
         var reference = DatasetNames.ParseVersion(request.Name, "name");
 
@@ -66,10 +69,14 @@ public sealed partial class DataGrpcService
         await RequireDatasetAsync(id, context.CancellationToken);
         var rows = await repository.ListVersionsAsync(id, after, size + 1, prefix, context.CancellationToken);
 
-        var response = new ListDatasetVersionsResponse { DatasetVersions = { rows.Take(size).Select(VersionMapper.ToProto) } };
+        var response = new ListDatasetVersionsResponse
+        {
+            DatasetVersions = { rows.Take(size).Select(VersionMapper.ToProto) },
+        };
         if (rows.Count > size)
         {
-            response.NextPageToken = Paging.Token(rows[size - 1].Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            response.NextPageToken = Paging.Token(
+                rows[size - 1].Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         return response;
@@ -84,9 +91,12 @@ public sealed partial class DataGrpcService
 
         var (content, derivation) = request.DerivationCase switch
         {
-            CreateDerivedDatasetVersionRequest.DerivationOneofCase.SelectClasses => await SelectAsync(request.SelectClasses, dataset, ct),
-            CreateDerivedDatasetVersionRequest.DerivationOneofCase.Sample => await SampleAsync(request.Sample, dataset, ct),
-            CreateDerivedDatasetVersionRequest.DerivationOneofCase.UnionOf => await UnionAsync(request.UnionOf, dataset, ct),
+            CreateDerivedDatasetVersionRequest.DerivationOneofCase.SelectClasses =>
+                await SelectAsync(request.SelectClasses, dataset, ct),
+            CreateDerivedDatasetVersionRequest.DerivationOneofCase.Sample =>
+                await SampleAsync(request.Sample, dataset, ct),
+            CreateDerivedDatasetVersionRequest.DerivationOneofCase.UnionOf =>
+                await UnionAsync(request.UnionOf, dataset, ct),
             _ => throw RpcErrors.InvalidArgument(("derivation", "set one of select_classes, sample or union_of.")),
         };
         var template = new DatasetVersion { Description = request.Description, Derivation = derivation };
@@ -95,21 +105,28 @@ public sealed partial class DataGrpcService
         return new CreateDerivedDatasetVersionResponse { DatasetVersion = version, AlreadyExisted = existed };
     }
 
-    private async Task<(DatasetContent, Derivation)> SelectAsync(SelectClassesDerivation select, DatasetRow dataset, CancellationToken ct)
+    private async Task<(DatasetContent, Derivation)> SelectAsync(
+        SelectClassesDerivation select, DatasetRow dataset, CancellationToken ct)
     {
         var classes = ValidateClasses(select.Classes, dataset.ClassCount, "select_classes.classes", required: true);
         var (source, name) = await LoadSourceAsync(select.SourceVersion, "select_classes.source_version", dataset, ct);
         var content = Derivations.SelectClasses(source, classes);
-        return (content, new Derivation { Kind = DerivationKind.SelectClasses, SourceVersions = { name }, Classes = { classes.Order() } });
+        return (content, new Derivation
+        {
+            Kind = DerivationKind.SelectClasses, SourceVersions = { name }, Classes = { classes.Order() },
+        });
     }
 
-    private async Task<(DatasetContent, Derivation)> SampleAsync(SampleDerivation sample, DatasetRow dataset, CancellationToken ct)
+    private async Task<(DatasetContent, Derivation)> SampleAsync(
+        SampleDerivation sample, DatasetRow dataset, CancellationToken ct)
     {
-        int? perClass = sample.SizeCase == SampleDerivation.SizeOneofCase.ExamplesPerClass ? sample.ExamplesPerClass : null;
+        int? perClass =
+            sample.SizeCase == SampleDerivation.SizeOneofCase.ExamplesPerClass ? sample.ExamplesPerClass : null;
         int? total = sample.SizeCase == SampleDerivation.SizeOneofCase.TotalExamples ? sample.TotalExamples : null;
         if ((perClass ?? total) is not > 0)
         {
-            RpcErrors.ThrowInvalidArgument(perClass is null && total is null ? "sample.size" : "sample.examples_per_class",
+            RpcErrors.ThrowInvalidArgument(
+                perClass is null && total is null ? "sample.size" : "sample.examples_per_class",
                 "set examples_per_class or total_examples to a positive number.");
         }
 
@@ -127,7 +144,8 @@ public sealed partial class DataGrpcService
         });
     }
 
-    private async Task<(DatasetContent, Derivation)> UnionAsync(UnionDerivation union, DatasetRow dataset, CancellationToken ct)
+    private async Task<(DatasetContent, Derivation)> UnionAsync(
+        UnionDerivation union, DatasetRow dataset, CancellationToken ct)
     {
         if (union.SourceVersions.Count < 2)
         {
@@ -138,7 +156,8 @@ public sealed partial class DataGrpcService
         var names = new List<string>();
         for (var i = 0; i < union.SourceVersions.Count; i++)
         {
-            var (source, name) = await LoadSourceAsync(union.SourceVersions[i], $"union_of.source_versions[{i}]", dataset, ct);
+            var (source, name) = await LoadSourceAsync(union.SourceVersions[i], $"union_of.source_versions[{i}]",
+                dataset, ct);
             sources.Add(source);
             names.Add(name);
         }
@@ -165,12 +184,14 @@ public sealed partial class DataGrpcService
             var file = upload.Files[i];
             if (file.FileName.Length is 0 or > 255 || file.FileName.Any(char.IsControl))
             {
-                RpcErrors.ThrowInvalidArgument($"metadata.files[{i}].file_name", "is 1 to 255 characters without control characters.");
+                RpcErrors.ThrowInvalidArgument($"metadata.files[{i}].file_name",
+                    "is 1 to 255 characters without control characters.");
             }
 
             if (file.SizeBytes < 0)
             {
-                RpcErrors.ThrowInvalidArgument($"metadata.files[{i}].size_bytes", $"must not be negative, got {file.SizeBytes}.");
+                RpcErrors.ThrowInvalidArgument($"metadata.files[{i}].size_bytes",
+                    $"must not be negative, got {file.SizeBytes}.");
             }
         }
 
@@ -186,7 +207,8 @@ public sealed partial class DataGrpcService
             InputShape = JsonSerializer.Deserialize<int[]>(dataset.InputShape)!,
             ClassCount = dataset.ClassCount,
             ClassNames = JsonSerializer.Deserialize<string[]>(dataset.ClassNames)!,
-            KeepClasses = ValidateClasses(upload.KeepClasses, dataset.ClassCount, "metadata.keep_classes", required: false),
+            KeepClasses = ValidateClasses(upload.KeepClasses, dataset.ClassCount, "metadata.keep_classes",
+                required: false),
             ValueDivisor = (float)divisor,
             Csv = upload.Csv ?? new CsvOptions(),
             Jsonl = upload.Jsonl ?? new JsonlOptions(),
@@ -208,7 +230,8 @@ public sealed partial class DataGrpcService
         if (sourceDataset.InputShape != target.InputShape || sourceDataset.ClassCount != target.ClassCount)
         {
             RpcErrors.ThrowFailedPrecondition(ServiceCatalogName, "SCHEMA_MISMATCH",
-                $"{DatasetNames.Dataset(sourceDataset.Id)} has shape {sourceDataset.InputShape} and {sourceDataset.ClassCount} classes; "
+                $"{DatasetNames.Dataset(sourceDataset.Id)} has shape {sourceDataset.InputShape} "
+                + $"and {sourceDataset.ClassCount} classes; "
                 + $"{DatasetNames.Dataset(target.Id)} has shape {target.InputShape} and {target.ClassCount} classes.");
         }
 

@@ -24,7 +24,8 @@ public sealed partial class DataGrpcService(
     private const int MaxClasses = 100_000;
     private const int MaxDescription = 10_000;
 
-    public override async Task<CreateDatasetResponse> CreateDataset(CreateDatasetRequest request, ServerCallContext context)
+    public override async Task<CreateDatasetResponse> CreateDataset(
+        CreateDatasetRequest request, ServerCallContext context)
     {
         var id = ResourceIds.Require(request.DatasetId, "dataset_id");
         var dataset = request.Dataset ?? new Dataset();
@@ -59,7 +60,8 @@ public sealed partial class DataGrpcService(
         return new GetDatasetResponse { Dataset = ToProto(row) };
     }
 
-    public override async Task<ListDatasetsResponse> ListDatasets(ListDatasetsRequest request, ServerCallContext context)
+    public override async Task<ListDatasetsResponse> ListDatasets(
+        ListDatasetsRequest request, ServerCallContext context)
     {
         var size = Paging.Size(request.PageSize);
         var after = Paging.After(request.PageToken);
@@ -75,14 +77,18 @@ public sealed partial class DataGrpcService(
         return response;
     }
 
-    public override async Task<UpdateDatasetResponse> UpdateDataset(UpdateDatasetRequest request, ServerCallContext context)
+    public override async Task<UpdateDatasetResponse> UpdateDataset(
+        UpdateDatasetRequest request, ServerCallContext context)
     {
         var patch = request.Dataset ?? new Dataset();
         var id = DatasetNames.ParseDataset(patch.Name, "dataset.name");
-        var paths = request.UpdateMask?.Paths.ToList() is { Count: > 0 } given ? given : ["description", "schema.class_names"];
+        var paths = request.UpdateMask?.Paths.ToList() is { Count: > 0 } given
+            ? given
+            : ["description", "schema.class_names"];
         foreach (var path in paths.Where(p => p is not ("description" or "schema.class_names")))
         {
-            RpcErrors.ThrowInvalidArgument("update_mask", $"'{path}' cannot be changed; only description and schema.class_names can.");
+            RpcErrors.ThrowInvalidArgument("update_mask",
+                $"'{path}' cannot be changed; only description and schema.class_names can.");
         }
 
         var row = await RequireDatasetAsync(id, context.CancellationToken);
@@ -96,12 +102,16 @@ public sealed partial class DataGrpcService(
             classNames = JsonSerializer.Serialize(names);
         }
 
-        if (!await repository.UpdateDatasetAsync(id, description, classNames, DateTimeOffset.UtcNow.ToString("O"), context.CancellationToken))
+        if (!await repository.UpdateDatasetAsync(id, description, classNames, DateTimeOffset.UtcNow.ToString("O"),
+            context.CancellationToken))
         {
             RpcErrors.ThrowNotFound("dataset", DatasetNames.Dataset(id));
         }
 
-        return new UpdateDatasetResponse { Dataset = ToProto((await repository.GetDatasetAsync(id, context.CancellationToken))!) };
+        return new UpdateDatasetResponse
+        {
+            Dataset = ToProto((await repository.GetDatasetAsync(id, context.CancellationToken))!),
+        };
     }
 
     public override async Task<Empty> DeleteDataset(DeleteDatasetRequest request, ServerCallContext context)
@@ -111,7 +121,8 @@ public sealed partial class DataGrpcService(
         if (row.VersionCount > 0 && !request.Force)
         {
             RpcErrors.ThrowFailedPrecondition(ServiceCatalogName, "DATASET_HAS_VERSIONS",
-                $"Dataset '{DatasetNames.Dataset(id)}' has {row.VersionCount} version(s); set force to delete them too.");
+                $"Dataset '{DatasetNames.Dataset(id)}' has {row.VersionCount} version(s); "
+                + "set force to delete them too.");
         }
 
         var orphans = await repository.DeleteDatasetAsync(id, context.CancellationToken);
@@ -151,12 +162,14 @@ public sealed partial class DataGrpcService(
 
         if (schema.InputShape.Aggregate(1L, (a, d) => a * d) > MaxFeatures)
         {
-            RpcErrors.ThrowInvalidArgument("dataset.schema.input_shape", $"holds more than {MaxFeatures} values per example.");
+            RpcErrors.ThrowInvalidArgument("dataset.schema.input_shape",
+                $"holds more than {MaxFeatures} values per example.");
         }
 
         if (schema.ClassCount is < 2 or > MaxClasses)
         {
-            RpcErrors.ThrowInvalidArgument("dataset.schema.class_count", $"must be between 2 and {MaxClasses}, got {schema.ClassCount}.");
+            RpcErrors.ThrowInvalidArgument("dataset.schema.class_count",
+                $"must be between 2 and {MaxClasses}, got {schema.ClassCount}.");
         }
 
         ValidateClassNames(schema.ClassNames, schema.ClassCount, "dataset.schema.class_names");
@@ -166,7 +179,8 @@ public sealed partial class DataGrpcService(
     {
         if (names.Count != 0 && names.Count != classCount)
         {
-            RpcErrors.ThrowInvalidArgument(field, $"has {names.Count} names; give none or one per class ({classCount}).");
+            RpcErrors.ThrowInvalidArgument(field,
+                $"has {names.Count} names; give none or one per class ({classCount}).");
         }
 
         if (names.Any(n => n.Length is 0 or > 200 || n.Any(char.IsControl)))
@@ -193,8 +207,10 @@ public sealed partial class DataGrpcService(
             ClassCount = row.ClassCount,
             ClassNames = { JsonSerializer.Deserialize<string[]>(row.ClassNames)! },
         },
-        CreateTime = Timestamp.FromDateTimeOffset(DateTimeOffset.Parse(row.CreateTime, System.Globalization.CultureInfo.InvariantCulture)),
-        UpdateTime = Timestamp.FromDateTimeOffset(DateTimeOffset.Parse(row.UpdateTime, System.Globalization.CultureInfo.InvariantCulture)),
+        CreateTime = Timestamp.FromDateTimeOffset(
+            DateTimeOffset.Parse(row.CreateTime, System.Globalization.CultureInfo.InvariantCulture)),
+        UpdateTime = Timestamp.FromDateTimeOffset(
+            DateTimeOffset.Parse(row.UpdateTime, System.Globalization.CultureInfo.InvariantCulture)),
         LatestVersion = row.LatestVersion > 0 ? DatasetNames.Version(row.Id, row.LatestVersion) : "",
         VersionCount = row.VersionCount,
     };

@@ -10,7 +10,8 @@ internal sealed class BackendHealthCheck(RoutedService routed) : IHealthCheck, I
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
     private readonly GrpcChannel channel = GrpcChannel.ForAddress(routed.Address);
 
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(
+        HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -24,7 +25,8 @@ internal sealed class BackendHealthCheck(RoutedService routed) : IHealthCheck, I
         }
         catch (Grpc.Core.RpcException e)
         {
-            return HealthCheckResult.Unhealthy($"{routed.Service.Name} at {routed.Address} does not answer: {e.Status.Detail}");
+            return HealthCheckResult.Unhealthy(
+                $"{routed.Service.Name} at {routed.Address} does not answer: {e.Status.Detail}");
         }
     }
 

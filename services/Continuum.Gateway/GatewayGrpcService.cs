@@ -13,12 +13,14 @@ public sealed class GatewayGrpcService(GatewayTopology topology, IEnumerable<Con
         typeof(GatewayGrpcService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()
             ?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public override Task<GetGatewayInfoResponse> GetGatewayInfo(GetGatewayInfoRequest request, ServerCallContext context)
+    public override Task<GetGatewayInfoResponse> GetGatewayInfo(
+        GetGatewayInfoRequest request, ServerCallContext context)
     {
         var routes = hosted
             .Where(s => s.GrpcServiceName != GatewayService.Descriptor.FullName)
             .Select(s => new ServiceRoute { Service = s.GrpcServiceName, Address = "in-process" })
-            .Concat(topology.Routed.Select(r => new ServiceRoute { Service = r.Service.GrpcName, Address = r.Address.ToString() }))
+            .Concat(topology.Routed.Select(r =>
+                new ServiceRoute { Service = r.Service.GrpcName, Address = r.Address.ToString() }))
             .OrderBy(r => r.Service, StringComparer.Ordinal);
 
         // TODO: api_key_required, project and roles stay at their defaults until API keys are checked.

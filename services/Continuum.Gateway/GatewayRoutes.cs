@@ -9,7 +9,9 @@ namespace Continuum.Gateway;
 /// <summary>A public service the gateway forwards to another process.</summary>
 public sealed record RoutedService(PublicService Service, Uri Address);
 
-/// <summary>Turns configured routes into YARP routes: every call of a service's gRPC path goes to its process.</summary>
+/// <summary>
+/// Turns configured routes into YARP routes: every call of a service's gRPC path goes to its process.
+/// </summary>
 internal static class GatewayRoutes
 {
     /// <summary>Marks a call the gateway forwarded; a gateway that receives one back is routing to itself.</summary>
@@ -23,7 +25,8 @@ internal static class GatewayRoutes
         {
             var service = ServiceCatalog.Find(name) ?? throw new InvalidOperationException(
                 $"{GatewayOptions.SectionName}:Routes:{name} names no service; known: "
-                + string.Join(", ", ServiceCatalog.All.Where(s => s != ServiceCatalog.Gateway).Select(s => s.Name)) + ".");
+                + string.Join(", ", ServiceCatalog.All.Where(s => s != ServiceCatalog.Gateway).Select(s => s.Name))
+                + ".");
             if (service == ServiceCatalog.Gateway)
             {
                 throw new InvalidOperationException("The gateway cannot route to another gateway.");
@@ -32,7 +35,8 @@ internal static class GatewayRoutes
             if (hosted.Contains(service.GrpcName))
             {
                 throw new InvalidOperationException(
-                    $"{GatewayOptions.SectionName}:Routes:{name} routes {service.Name}, which this process hosts itself; "
+                    $"{GatewayOptions.SectionName}:Routes:{name} routes {service.Name}, "
+                    + "which this process hosts itself; "
                     + "remove the route or run the gateway on its own.");
             }
 
@@ -92,7 +96,8 @@ internal static class GatewayRoutes
         // A trailers-only gRPC response: the status travels in the headers, with no body.
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/grpc";
-        context.Response.Headers["grpc-status"] = ((int)Grpc.Core.StatusCode.FailedPrecondition).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["grpc-status"] =
+            ((int)Grpc.Core.StatusCode.FailedPrecondition).ToString(CultureInfo.InvariantCulture);
         context.Response.Headers["grpc-message"] = Uri.EscapeDataString(
             "Routing loop: the gateway received a call it had forwarded itself; check Continuum:Gateway:Routes.");
         return Task.CompletedTask;

@@ -19,7 +19,8 @@ public static class GatewayServiceExtensions
     public static WebApplicationBuilder AddGatewayService(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new();
-        var hosted = builder.Services.Select(d => d.ImplementationInstance).OfType<ContinuumService>().Select(s => s.GrpcServiceName);
+        var hosted = builder.Services.Select(d => d.ImplementationInstance).OfType<ContinuumService>()
+            .Select(s => s.GrpcServiceName);
         var routed = GatewayRoutes.Resolve(options, hosted.ToHashSet());
         builder.Services.AddSingleton(new GatewayTopology(routed));
         builder.AddContinuumService(new ContinuumService(ServiceCatalog.Gateway.Name, ServiceCatalog.Gateway.GrpcName));

@@ -10,7 +10,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Continuum.Host;
 
-/// <summary>Every Continuum service in one process; configuration decides SQLite or PostgreSQL, in-memory bus or RabbitMQ.</summary>
+/// <summary>
+/// Every Continuum service in one process; configuration decides SQLite or PostgreSQL, in-memory bus or RabbitMQ.
+/// </summary>
 public static class EmbeddedHost
 {
     /// <param name="configure">Extra registrations before the app is built, e.g. a test's own bus consumer.</param>

@@ -8,7 +8,8 @@ namespace Continuum.Optimization;
 public static class OptimizationServiceExtensions
 {
     public static WebApplicationBuilder AddOptimizationService(this WebApplicationBuilder builder) =>
-        builder.AddContinuumService(new ContinuumService(ServiceCatalog.Optimization.Name, ServiceCatalog.Optimization.GrpcName)
+        builder.AddContinuumService(new ContinuumService(ServiceCatalog.Optimization.Name,
+            ServiceCatalog.Optimization.GrpcName)
         {
             MigrationsAssembly = typeof(OptimizationServiceExtensions).Assembly,
         });

@@ -26,8 +26,11 @@ public static class ContinuumDefaults
     /// <summary>The port a host listens on when nothing else is configured.</summary>
     public const int DefaultPort = 5000;
 
-    /// <summary>Registers a service's database, migrations, health and consumers, and the shared defaults once.</summary>
-    public static WebApplicationBuilder AddContinuumService(this WebApplicationBuilder builder, ContinuumService service)
+    /// <summary>
+    /// Registers a service's database, migrations, health and consumers, and the shared defaults once.
+    /// </summary>
+    public static WebApplicationBuilder AddContinuumService(
+        this WebApplicationBuilder builder, ContinuumService service)
     {
         var modules = AddDefaultsOnce(builder);
         var options = builder.Configuration.GetSection(ContinuumOptions.SectionName).Get<ContinuumOptions>() ?? new();
@@ -51,7 +54,8 @@ public static class ContinuumDefaults
         }
 
         builder.Services.Configure<GrpcHealthChecksOptions>(o =>
-            o.Services.Map(service.GrpcServiceName, r => r.Tags.Contains(service.Name) || r.Tags.Contains(BusHealthTag)));
+            o.Services.Map(service.GrpcServiceName,
+                r => r.Tags.Contains(service.Name) || r.Tags.Contains(BusHealthTag)));
 
         if (service.ConfigureBus is { } configureBus)
         {
@@ -88,7 +92,8 @@ public static class ContinuumDefaults
         var modules = new BusModules();
         builder.Services.AddSingleton(modules);
 
-        builder.Services.AddOptions<ContinuumOptions>().Bind(builder.Configuration.GetSection(ContinuumOptions.SectionName));
+        builder.Services.AddOptions<ContinuumOptions>()
+            .Bind(builder.Configuration.GetSection(ContinuumOptions.SectionName));
         ConfigureLogging(builder);
         ConfigureKestrel(builder);
 

@@ -55,6 +55,8 @@ public sealed class BusOptions
 
 public sealed class BlobOptions
 {
-    /// <summary>Blob root; relative paths are under <see cref="ContinuumOptions.DataDir"/>. Default <c>blobs</c>.</summary>
+    /// <summary>
+    /// Blob root; relative paths are under <see cref="ContinuumOptions.DataDir"/>. Default <c>blobs</c>.
+    /// </summary>
     public string Root { get; set; } = "blobs";
 }

@@ -36,7 +36,8 @@ public static class ServeCommand
         {
             try
             {
-                // Embedded means embedded: settings from the environment cannot turn this into a PostgreSQL or RabbitMQ host.
+                // Embedded means embedded: settings from the environment cannot turn this into a PostgreSQL or
+                // RabbitMQ host.
                 var app = EmbeddedHost.Build(
                 [
                     $"--Continuum:DataDir={parsed.GetValue(dataDir)!.FullName}",
@@ -51,7 +52,8 @@ public static class ServeCommand
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A setting or the machine is at fault (port taken, folder not writable): one line, not a stack trace.
-                await parsed.InvocationConfiguration.Error.WriteLineAsync($"continuum serve: {e.GetBaseException().Message}");
+                await parsed.InvocationConfiguration.Error.WriteLineAsync(
+                    $"continuum serve: {e.GetBaseException().Message}");
                 return CliApp.ServerError;
             }
         });

@@ -24,7 +24,8 @@ public static class StatusCommand
             var health = new Health.HealthClient(connection.Invoker);
             // All at once: a hung server costs one timeout, not one per service.
             var services = await Task.WhenAll(ServiceCatalog.All.Select(async service =>
-                new ServiceStatus(service.Name, service.GrpcName, await CheckAsync(health, service.GrpcName, cancellationToken))));
+                new ServiceStatus(service.Name, service.GrpcName,
+                    await CheckAsync(health, service.GrpcName, cancellationToken))));
 
             var report = new StatusReport(connection.Address, services);
             if (Output.IsJson(parsed))
@@ -48,7 +49,8 @@ public static class StatusCommand
         try
         {
             var response = await health.CheckAsync(
-                new HealthCheckRequest { Service = service }, deadline: DateTime.UtcNow + Timeout, cancellationToken: ct);
+                new HealthCheckRequest { Service = service }, deadline: DateTime.UtcNow + Timeout,
+                cancellationToken: ct);
             return response.Status switch
             {
                 HealthCheckResponse.Types.ServingStatus.Serving => Serving,

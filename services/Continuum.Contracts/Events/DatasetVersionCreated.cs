@@ -33,7 +33,10 @@ public sealed record DatasetVersionCreated
     /// <summary>Required. Labels with at least one training example.</summary>
     public IReadOnlyList<int> PresentClasses { get; init; } = [];
 
-    /// <summary>Required. Whether the version was derived from others (a slice, a sample such as a replay buffer, or a union) rather than uploaded.</summary>
+    /// <summary>
+    /// Required. Whether the version was derived from others (a slice, a sample such as a replay buffer, or a union)
+    /// rather than uploaded.
+    /// </summary>
     public bool Derived { get; init; }
 
     /// <summary>Optional. The comparison with the previous version; unset for the first version of a dataset.</summary>

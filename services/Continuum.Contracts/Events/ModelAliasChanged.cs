@@ -24,7 +24,9 @@ public sealed record ModelAliasChanged
     /// <summary>Optional. The version it pointed to before; empty when new.</summary>
     public string PreviousModelVersion { get; init; } = "";
 
-    /// <summary>Required. Whether the move passed the promotion gate (PromoteModelVersion) rather than being set by hand.</summary>
+    /// <summary>
+    /// Required. Whether the move passed the promotion gate (PromoteModelVersion) rather than being set by hand.
+    /// </summary>
     public bool Gated { get; init; }
 
     /// <summary>Optional. Who changed it (from the API key).</summary>

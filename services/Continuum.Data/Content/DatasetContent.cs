@@ -5,7 +5,9 @@ using Continuum.Data.V1;
 
 namespace Continuum.Data.Content;
 
-/// <summary>The decoded examples of one split: labels, and features row-major, one row of FeatureCount per label.</summary>
+/// <summary>
+/// The decoded examples of one split: labels, and features row-major, one row of FeatureCount per label.
+/// </summary>
 public sealed class SplitExamples
 {
     public SplitExamples(Split split, long[] labels, float[] features)
@@ -17,7 +19,8 @@ public sealed class SplitExamples
 
         if (labels.Length == 0 ? features.Length != 0 : features.Length % labels.Length != 0)
         {
-            throw new ArgumentException("Features must hold the same number of values for every label.", nameof(features));
+            throw new ArgumentException("Features must hold the same number of values for every label.",
+                nameof(features));
         }
 
         Split = split;
@@ -60,7 +63,8 @@ public sealed class DatasetContent
         {
             if (s.Features.Length != (long)s.Count * FeatureCount)
             {
-                throw new ArgumentException($"The {s.Split} split does not hold {FeatureCount} values per example.", nameof(splits));
+                throw new ArgumentException($"The {s.Split} split does not hold {FeatureCount} values per example.",
+                    nameof(splits));
             }
         }
 

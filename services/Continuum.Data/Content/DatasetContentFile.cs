@@ -183,7 +183,9 @@ public static class DatasetContentFile
         }
     }
 
-    /// <summary>The elements that bytes [offset, offset + length) of the array hold; chunks are whole elements.</summary>
+    /// <summary>
+    /// The elements that bytes [offset, offset + length) of the array hold; chunks are whole elements.
+    /// </summary>
     private static Span<T> Elements<T>(T[] values, long offset, int length)
         where T : unmanaged => values.AsSpan((int)(offset / Unsafe.SizeOf<T>()), length / Unsafe.SizeOf<T>());
 

@@ -117,7 +117,8 @@ public static class CsvDecoder
     }
 
     /// <summary>The index of the label column; the feature columns come out in header order.</summary>
-    private static int Columns(UploadedFile file, IReadOnlyList<string> header, DecodeOptions options, out int[] features)
+    private static int Columns(
+        UploadedFile file, IReadOnlyList<string> header, DecodeOptions options, out int[] features)
     {
         var labelName = options.Csv.LabelColumn;
         var label = -1;

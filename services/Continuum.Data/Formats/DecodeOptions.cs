@@ -54,7 +54,8 @@ public sealed record DecodeOptions
         if (InputShape.Length == 0 || InputShape.Any(d => d <= 0) || ClassCount <= 0)
         {
             // The schema was checked when the dataset was created; this is a caller's mistake, not the upload's.
-            throw new ArgumentException("The schema needs a non-empty positive input shape and a positive class count.");
+            throw new ArgumentException(
+                "The schema needs a non-empty positive input shape and a positive class count.");
         }
 
         if (!float.IsFinite(ValueDivisor) || ValueDivisor <= 0)
@@ -71,7 +72,9 @@ public sealed record DecodeOptions
         }
     }
 
-    /// <summary>The class index a CSV or JSON lines label names: an integer, or one of <see cref="ClassNames"/>.</summary>
+    /// <summary>
+    /// The class index a CSV or JSON lines label names: an integer, or one of <see cref="ClassNames"/>.
+    /// </summary>
     internal bool TryParseLabel(ReadOnlySpan<char> text, out long label)
     {
         if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign,

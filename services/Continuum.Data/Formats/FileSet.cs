@@ -36,7 +36,8 @@ internal static class FileSet
             if (!byKey.TryAdd((file.Split, file.Role), file))
             {
                 var first = byKey[(file.Split, file.Role)];
-                throw Invalid.File(file, $"is a second {Invalid.Name(file.Role)} file for the {Invalid.Name(file.Split)} "
+                throw Invalid.File(file, $"is a second {Invalid.Name(file.Role)} file "
+                    + $"for the {Invalid.Name(file.Split)} "
                     + $"split ({first.FileName} is the first); each split has one.");
             }
         }
@@ -58,7 +59,8 @@ internal static class FileSet
             }
 
             result.Add(new SplitFiles(split, byKey.GetValueOrDefault((split, FileRole.IdxInputs)),
-                byKey.GetValueOrDefault((split, FileRole.IdxLabels)), byKey.GetValueOrDefault((split, FileRole.Table))));
+                byKey.GetValueOrDefault((split, FileRole.IdxLabels)),
+                byKey.GetValueOrDefault((split, FileRole.Table))));
         }
 
         return result;

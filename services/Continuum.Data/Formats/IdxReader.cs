@@ -107,7 +107,8 @@ internal sealed class IdxReader : IDisposable
 
     public void Dispose() => stream.Dispose();
 
-    private string At(long offset) => gzipped ? $"byte offset {offset} of the decompressed data" : $"byte offset {offset}";
+    private string At(long offset) =>
+        gzipped ? $"byte offset {offset} of the decompressed data" : $"byte offset {offset}";
 
     private int Read(Span<byte> buffer)
     {

@@ -21,7 +21,9 @@ internal sealed class SplitBuilder(UploadedFile file, DecodeOptions options)
 
     private int RowsPerBlock => Math.Max(1, BlockValues / featureCount);
 
-    /// <summary>Where the next row's features go; the same place again until <see cref="Commit"/> keeps a row.</summary>
+    /// <summary>
+    /// Where the next row's features go; the same place again until <see cref="Commit"/> keeps a row.
+    /// </summary>
     public Span<float> NextRow()
     {
         if (blocks.Count == 0 || rowsInLastBlock == RowsPerBlock)
@@ -66,5 +68,7 @@ internal sealed class SplitBuilder(UploadedFile file, DecodeOptions options)
     }
 }
 
-/// <summary>One decoded split, the file that names it in errors, and how many examples it had before filtering.</summary>
+/// <summary>
+/// One decoded split, the file that names it in errors, and how many examples it had before filtering.
+/// </summary>
 internal sealed record DecodedSplit(SplitExamples Examples, UploadedFile File, long Decoded);

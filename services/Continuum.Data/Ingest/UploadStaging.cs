@@ -39,7 +39,8 @@ public sealed class UploadStaging : IDisposable
             var request = requests.Current;
             if (request.PayloadCase != CreateDatasetVersionRequest.PayloadOneofCase.Chunk)
             {
-                RpcErrors.ThrowInvalidArgument("metadata", "only the first message may carry metadata; the rest are chunks.");
+                RpcErrors.ThrowInvalidArgument("metadata",
+                    "only the first message may carry metadata; the rest are chunks.");
             }
 
             var chunk = request.Chunk;
@@ -52,11 +53,13 @@ public sealed class UploadStaging : IDisposable
             if (chunk.Data.Length > MaxChunkBytes)
             {
                 RpcErrors.ThrowInvalidArgument("chunk.data",
-                    $"a chunk holds at most {MaxChunkBytes} bytes; got {chunk.Data.Length} for file {chunk.FileIndex}.");
+                    $"a chunk holds at most {MaxChunkBytes} bytes; "
+                    + $"got {chunk.Data.Length} for file {chunk.FileIndex}.");
             }
 
             var i = chunk.FileIndex;
-            streams[i] ??= new FileStream(PathOf(i), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            streams[i] ??= new FileStream(PathOf(i), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16,
+                useAsync: true);
             hashes[i].AppendData(chunk.Data.Span);
             sizes[i] += chunk.Data.Length;
             await streams[i]!.WriteAsync(chunk.Data.Memory, ct);
@@ -98,7 +101,8 @@ public sealed class UploadStaging : IDisposable
             SizeBytes = sizes[i],
         }).ToList();
 
-    public string PathOf(int index) => Path.Combine(dir, index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public string PathOf(int index) =>
+        Path.Combine(dir, index.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public void Dispose()
     {

@@ -18,7 +18,8 @@ namespace Continuum.Data.Ingest;
 /// bus. Content that the dataset already holds returns the existing version and stores nothing new.
 /// </summary>
 public sealed partial class VersionStore(
-    DatasetRepository repository, IBlobStore blobs, ContentCache cache, IPublishEndpoint publish, ILogger<VersionStore> logger)
+    DatasetRepository repository, IBlobStore blobs, ContentCache cache, IPublishEndpoint publish,
+    ILogger<VersionStore> logger)
 {
     /// <summary>The drift threshold the comparison with the previous version uses.</summary>
     public const double DefaultDriftThreshold = 0.2;
@@ -61,7 +62,8 @@ public sealed partial class VersionStore(
             var now = DateTimeOffset.UtcNow;
             var (row, created) = await repository.InsertVersionAsync(
                 dataset.Id, contentSha, contentBlob, upload?.Recipe.ToJson(),
-                number => JsonFormatter.Default.Format(Complete(template, dataset, content, contentSha, number, now, comparison)),
+                number => JsonFormatter.Default.Format(
+                    Complete(template, dataset, content, contentSha, number, now, comparison)),
                 written, now.ToString("O"), ct);
             if (!created)
             {
@@ -92,7 +94,8 @@ public sealed partial class VersionStore(
         DatasetRow dataset, VersionRow previous, DatasetContent content, CancellationToken ct)
     {
         var before = await cache.GetAsync(previous, ct);
-        var comparison = VersionComparer.Compare(before, content, Split.Train, dataset.ClassCount, DefaultDriftThreshold);
+        var comparison = VersionComparer.Compare(before, content, Split.Train, dataset.ClassCount,
+            DefaultDriftThreshold);
         comparison.BaseVersion = DatasetNames.Version(dataset.Id, previous.Version);
         return comparison;
     }
@@ -171,6 +174,7 @@ public sealed partial class VersionStore(
     private static string ScenarioName(Scenario scenario) =>
         typeof(Scenario).GetField(scenario.ToString())!.GetCustomAttribute<OriginalNameAttribute>()!.Name;
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Created dataset version {Version} ({ContentSha256})")]
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information,
+        Message = "Created dataset version {Version} ({ContentSha256})")]
     private partial void LogCreated(string version, string contentSha256);
 }

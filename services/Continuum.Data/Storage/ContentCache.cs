@@ -50,7 +50,8 @@ public sealed class ContentCache(IBlobStore blobs, IOptions<ContinuumOptions> op
         if (sha != version.ContentSha256)
         {
             throw new InvalidDataException(
-                $"datasets/{version.Dataset}/versions/{version.Version} should hash to {version.ContentSha256} but its stored data gives {sha}.");
+                $"datasets/{version.Dataset}/versions/{version.Version} should hash to {version.ContentSha256} "
+                + $"but its stored data gives {sha}.");
         }
 
         return content;
@@ -64,7 +65,8 @@ public sealed class ContentCache(IBlobStore blobs, IOptions<ContinuumOptions> op
 
     private async Task<DatasetContent> DecodeRawFilesAsync(DecodeRecipe recipe)
     {
-        var dir = Directory.CreateDirectory(Path.Combine(Path.GetFullPath(options.Value.DataDir), "uploads", Guid.NewGuid().ToString("N")));
+        var dir = Directory.CreateDirectory(Path.Combine(Path.GetFullPath(options.Value.DataDir), "uploads",
+            Guid.NewGuid().ToString("N")));
         try
         {
             var files = new List<UploadedFile>();
@@ -80,7 +82,8 @@ public sealed class ContentCache(IBlobStore blobs, IOptions<ContinuumOptions> op
                 files.Add(new UploadedFile(i, file.FileName, file.Split, file.Role, path));
             }
 
-            return await Task.Run(() => DatasetDecoder.Decode(recipe.Format, files, recipe.ToOptions(), CancellationToken.None));
+            return await Task.Run(() =>
+                DatasetDecoder.Decode(recipe.Format, files, recipe.ToOptions(), CancellationToken.None));
         }
         finally
         {

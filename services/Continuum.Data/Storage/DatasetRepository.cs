@@ -60,7 +60,8 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
         return rows.AsList();
     }
 
-    public async Task<bool> UpdateDatasetAsync(string id, string description, string classNames, string updateTime, CancellationToken ct)
+    public async Task<bool> UpdateDatasetAsync(
+        string id, string description, string classNames, string updateTime, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         var changed = await connection.ExecuteAsync(new CommandDefinition(
@@ -78,7 +79,8 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var blobs = (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT DISTINCT sha256 FROM dataset_blobs WHERE dataset = @Id", new { Id = id }, tx, cancellationToken: ct))).AsList();
+            "SELECT DISTINCT sha256 FROM dataset_blobs WHERE dataset = @Id", new { Id = id }, tx,
+            cancellationToken: ct))).AsList();
         await connection.ExecuteAsync(new CommandDefinition(
             """
             DELETE FROM dataset_blobs WHERE dataset = @Id;
@@ -118,7 +120,8 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
             WHERE dataset = @Dataset AND version > @After AND content_sha256 LIKE @Prefix
             ORDER BY version
             LIMIT @Limit
-            """, new { Dataset = dataset, After = after, Limit = limit, Prefix = shaPrefix + "%" }, cancellationToken: ct));
+            """, new { Dataset = dataset, After = after, Limit = limit, Prefix = shaPrefix + "%" },
+            cancellationToken: ct));
         return rows.AsList();
     }
 
@@ -187,7 +190,8 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
         foreach (var blob in blobs.Distinct())
         {
             var used = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM dataset_blobs WHERE sha256 = @Sha", new { Sha = blob }, tx, cancellationToken: ct));
+                "SELECT COUNT(*) FROM dataset_blobs WHERE sha256 = @Sha", new { Sha = blob }, tx,
+                cancellationToken: ct));
             if (used == 0)
             {
                 orphans.Add(blob);

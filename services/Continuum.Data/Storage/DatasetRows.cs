@@ -1,6 +1,8 @@
 namespace Continuum.Data.Storage;
 
-/// <summary>A row of <c>datasets</c>, with the version list summarised; JSON columns hold the shape and class names.</summary>
+/// <summary>
+/// A row of <c>datasets</c>, with the version list summarised; JSON columns hold the shape and class names.
+/// </summary>
 public sealed class DatasetRow
 {
     public string Id { get; init; } = "";
@@ -14,7 +16,9 @@ public sealed class DatasetRow
     public int VersionCount { get; init; }
 }
 
-/// <summary>A row of <c>dataset_versions</c>; <see cref="VersionJson"/> is the DatasetVersion message as proto JSON.</summary>
+/// <summary>
+/// A row of <c>dataset_versions</c>; <see cref="VersionJson"/> is the DatasetVersion message as proto JSON.
+/// </summary>
 public sealed class VersionRow
 {
     public string Dataset { get; init; } = "";
@@ -23,7 +27,9 @@ public sealed class VersionRow
     /// <summary>The decoded content's blob; null for an upload, which is decoded again from its raw files.</summary>
     public string? ContentBlob { get; init; }
 
-    /// <summary>How to decode an upload's raw files (a <see cref="DecodeRecipe"/> as JSON); null for a derived version.</summary>
+    /// <summary>
+    /// How to decode an upload's raw files (a <see cref="DecodeRecipe"/> as JSON); null for a derived version.
+    /// </summary>
     public string? DecodeJson { get; init; }
     public string VersionJson { get; init; } = "";
     public string CreateTime { get; init; } = "";

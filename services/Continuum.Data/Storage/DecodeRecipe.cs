@@ -25,7 +25,8 @@ public sealed record DecodeRecipe(
     string JsonlLabelField)
 {
     public static DecodeRecipe From(DataFormat format, DecodeOptions options, IEnumerable<RecipeFile> files) => new(
-        format, files.ToList(), options.InputShape, options.ClassCount, options.ClassNames, options.KeepClasses.Order().ToList(),
+        format, files.ToList(), options.InputShape, options.ClassCount, options.ClassNames,
+        options.KeepClasses.Order().ToList(),
         options.ValueDivisor, options.Csv.LabelColumn, options.Csv.IgnoreColumns.ToList(),
         options.Jsonl.FeaturesField, options.Jsonl.LabelField);
 

@@ -28,14 +28,17 @@ public sealed class LocalBlobStore : IBlobStore
             BlobAddress.Require(expectedSha256, nameof(expectedSha256));
         }
 
-        return StoreAsync((target, ct) => content.CopyToAsync(target, BufferSize, ct), expectedSha256, expectedSize, cancellationToken);
+        return StoreAsync((target, ct) => content.CopyToAsync(target, BufferSize, ct), expectedSha256, expectedSize,
+            cancellationToken);
     }
 
-    public Task<BlobInfo> PutAsync(Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default) =>
+    public Task<BlobInfo> PutAsync(
+        Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default) =>
         StoreAsync(write, null, null, cancellationToken);
 
     private async Task<BlobInfo> StoreAsync(
-        Func<Stream, CancellationToken, Task> write, string? expectedSha256, long? expectedSize, CancellationToken cancellationToken)
+        Func<Stream, CancellationToken, Task> write, string? expectedSha256, long? expectedSize,
+        CancellationToken cancellationToken)
     {
         var tempPath = Path.Combine(tempDir, Guid.NewGuid().ToString("N"));
         try
@@ -59,7 +62,8 @@ public sealed class LocalBlobStore : IBlobStore
 
             if (expectedSha256 is not null && expectedSha256 != info.Sha256)
             {
-                throw new BlobMismatchException($"Expected SHA-256 {expectedSha256} but the content hashes to {info.Sha256}.");
+                throw new BlobMismatchException(
+                    $"Expected SHA-256 {expectedSha256} but the content hashes to {info.Sha256}.");
             }
 
             var finalPath = PathOf(info.Sha256);

@@ -11,11 +11,14 @@ namespace Continuum.ServiceDefaults.Grpc;
 public static partial class ResourceIds
 {
     public const string Rule =
-        "1 to 63 characters of lowercase letters a-z, digits, '-', '_' and '.', starting with a letter or digit, without '..'";
+        "1 to 63 characters of lowercase letters a-z, digits, '-', '_' and '.', "
+        + "starting with a letter or digit, without '..'";
 
     public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id) && !id.Contains("..");
 
-    /// <summary>Throws InvalidArgument naming <paramref name="field"/> when <paramref name="id"/> breaks the rule.</summary>
+    /// <summary>
+    /// Throws InvalidArgument naming <paramref name="field"/> when <paramref name="id"/> breaks the rule.
+    /// </summary>
     public static string Require(string? id, string field)
     {
         if (!IsValid(id))

@@ -21,7 +21,8 @@ public static class RpcErrors
         var badRequest = new BadRequest();
         foreach (var (field, description) in violations)
         {
-            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+            badRequest.FieldViolations.Add(
+                new BadRequest.Types.FieldViolation { Field = field, Description = description });
         }
 
         var message = string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}"));

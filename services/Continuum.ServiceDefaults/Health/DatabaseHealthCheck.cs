@@ -6,7 +6,8 @@ namespace Continuum.ServiceDefaults.Health;
 /// <summary>A service is only serving while its own database answers.</summary>
 internal sealed class DatabaseHealthCheck(ServiceDatabase database) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(
+        HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {

@@ -19,7 +19,8 @@ internal static class ContinuumBus
     {
         services.AddMassTransit(bus =>
         {
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.Bus.QueuePrefix, includeNamespace: false));
+            bus.SetEndpointNameFormatter(
+                new KebabCaseEndpointNameFormatter(options.Bus.QueuePrefix, includeNamespace: false));
             foreach (var register in modules.Registrations)
             {
                 register(bus);

@@ -39,7 +39,8 @@ public static partial class MigrationCatalog
                 if (existing.Migration.Name != name)
                 {
                     throw new InvalidOperationException(
-                        $"Migration {version} of {assembly.GetName().Name} is defined twice: {existing.Migration.Name} and {name}.");
+                        $"Migration {version} of {assembly.GetName().Name} is defined twice: "
+                        + $"{existing.Migration.Name} and {name}.");
                 }
 
                 if (existing.Specific || !specific)

@@ -67,7 +67,8 @@ public sealed class ServiceDatabase
             await connection.OpenAsync(cancellationToken);
             if (connection is SqliteConnection)
             {
-                // WAL lets readers run beside the one writer; it is stored in the file, so this is cheap after the first time.
+                // WAL lets readers run beside the one writer; it is stored in the file, so this is cheap after the
+                // first time.
                 await using var pragma = connection.CreateCommand();
                 pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
                 await pragma.ExecuteNonQueryAsync(cancellationToken);

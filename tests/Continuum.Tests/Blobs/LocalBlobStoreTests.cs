@@ -46,7 +46,8 @@ public sealed class LocalBlobStoreTests : IDisposable
         var store = new LocalBlobStore(root);
 
         await Assert.ThrowsAsync<BlobMismatchException>(
-            () => store.PutAsync(new MemoryStream("payload"u8.ToArray()), expectedSize: 8).WaitAsync(TestEnvironment.Timeout));
+            () => store.PutAsync(new MemoryStream("payload"u8.ToArray()), expectedSize: 8)
+                .WaitAsync(TestEnvironment.Timeout));
 
         Assert.Empty(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories));
     }

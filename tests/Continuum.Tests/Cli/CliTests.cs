@@ -73,15 +73,19 @@ public sealed class CliTests
         var second = await RunAsync(Server("datasets", "upload", "fashion", "--format", "idx",
             "--train-images", images, "--train-labels", classes, "--labels", "2,3"));
         var compare = await RunAsync(Server("datasets", "compare", "fashion@1", "fashion@latest"));
-        var show = await RunAsync(Server("datasets", "show", $"fashion@{JsonDocument.Parse(first.Stdout).RootElement.GetProperty("contentSha256").GetString()![..8]}"));
+        var show = await RunAsync(Server("datasets", "show",
+            $"fashion@{JsonDocument.Parse(first.Stdout).RootElement.GetProperty("contentSha256").GetString()![..8]}"));
 
         Assert.All(new[] { create, first, second, compare, show }, r => Assert.True(r.Code == CliApp.Ok, r.Stderr));
-        Assert.Equal("datasets/fashion", JsonDocument.Parse(create.Stdout).RootElement.GetProperty("dataset").GetProperty("name").GetString());
-        Assert.Equal("datasets/fashion/versions/2", JsonDocument.Parse(second.Stdout).RootElement.GetProperty("name").GetString());
+        Assert.Equal("datasets/fashion",
+            JsonDocument.Parse(create.Stdout).RootElement.GetProperty("dataset").GetProperty("name").GetString());
+        Assert.Equal("datasets/fashion/versions/2",
+            JsonDocument.Parse(second.Stdout).RootElement.GetProperty("name").GetString());
         var comparison = JsonDocument.Parse(compare.Stdout).RootElement.GetProperty("comparison");
         Assert.Equal("SCENARIO_CLASS_INCREMENTAL", comparison.GetProperty("scenario").GetString());
         Assert.Equal([2, 3], comparison.GetProperty("classesAdded").EnumerateArray().Select(e => e.GetInt32()));
-        Assert.Equal("datasets/fashion/versions/1", JsonDocument.Parse(show.Stdout).RootElement.GetProperty("name").GetString());
+        Assert.Equal("datasets/fashion/versions/1",
+            JsonDocument.Parse(show.Stdout).RootElement.GetProperty("name").GetString());
     }
 
     [Fact]
@@ -89,7 +93,8 @@ public sealed class CliTests
     {
         await using var host = await RunningHost.StartAsync(Backend.Embedded);
 
-        var (code, stdout, stderr) = await RunAsync("datasets", "show", "nope@3", "--server", host.Address, "--output", "json");
+        var (code, stdout, stderr) = await RunAsync("datasets", "show", "nope@3", "--server", host.Address,
+            "--output", "json");
 
         Assert.Equal(CliApp.ServerError, code);
         Assert.Equal("", stdout);

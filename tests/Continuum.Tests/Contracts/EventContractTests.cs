@@ -52,7 +52,8 @@ public sealed class EventContractTests
         foreach (var (name, field) in expected)
         {
             Assert.True(properties[name].PropertyType == ClrType(field),
-                $"{messageName}.{name} is {properties[name].PropertyType.Name}; the proto field {field.Name} needs {ClrType(field).Name}.");
+                $"{messageName}.{name} is {properties[name].PropertyType.Name}; "
+                + $"the proto field {field.Name} needs {ClrType(field).Name}.");
         }
     }
 
@@ -69,7 +70,8 @@ public sealed class EventContractTests
             FieldType.Double => typeof(double),
             FieldType.Bool => typeof(bool),
             FieldType.Message when field.MessageType.FullName == "google.protobuf.Timestamp" => typeof(DateTimeOffset),
-            FieldType.Message => typeof(ModelVersionCreated).Assembly.GetType($"Continuum.Events.{field.MessageType.Name}")!,
+            FieldType.Message =>
+                typeof(ModelVersionCreated).Assembly.GetType($"Continuum.Events.{field.MessageType.Name}")!,
             _ => throw new InvalidOperationException($"Events keep to simple types; {field.FieldType} is not one."),
         };
         return field.IsRepeated ? typeof(IReadOnlyList<>).MakeGenericType(element) : element;

@@ -31,7 +31,8 @@ public sealed class ContentFileTests
         // Features of several MiB, so that reading and writing cross their chunk boundaries.
         var content = Random([28, 28], (Split.Train, 3_001), (Split.Test, 17), (Split.Validation, 0));
 
-        var read = await DatasetContentFile.ReadAsync(new MemoryStream(await WriteAsync(content)), CancellationToken.None)
+        var read = await DatasetContentFile.ReadAsync(
+                new MemoryStream(await WriteAsync(content)), CancellationToken.None)
             .WaitAsync(TestEnvironment.Timeout);
 
         Assert.Equal(content.ComputeSha256(), read.ComputeSha256());
@@ -45,7 +46,8 @@ public sealed class ContentFileTests
     {
         var content = Random([5], (Split.Train, 1_000), (Split.Test, 10));
 
-        var read = await DatasetContentFile.ReadAsync(new UnseekableStream(await WriteAsync(content)), CancellationToken.None)
+        var read = await DatasetContentFile.ReadAsync(
+                new UnseekableStream(await WriteAsync(content)), CancellationToken.None)
             .WaitAsync(TestEnvironment.Timeout);
 
         Assert.Equal(content.ComputeSha256(), read.ComputeSha256());
@@ -76,7 +78,8 @@ public sealed class ContentFileTests
         byte[] bytes = [.. await WriteAsync(Random([4], (Split.Train, 2))), 0];
 
         await Assert.ThrowsAsync<InvalidDataException>(
-            () => DatasetContentFile.ReadAsync(new MemoryStream(bytes), CancellationToken.None).WaitAsync(TestEnvironment.Timeout));
+            () => DatasetContentFile.ReadAsync(new MemoryStream(bytes), CancellationToken.None)
+                .WaitAsync(TestEnvironment.Timeout));
     }
 
     [Theory]
@@ -92,7 +95,8 @@ public sealed class ContentFileTests
         bytes[offset] = value;
 
         await Assert.ThrowsAsync<InvalidDataException>(
-            () => DatasetContentFile.ReadAsync(new MemoryStream(bytes), CancellationToken.None).WaitAsync(TestEnvironment.Timeout));
+            () => DatasetContentFile.ReadAsync(new MemoryStream(bytes), CancellationToken.None)
+                .WaitAsync(TestEnvironment.Timeout));
     }
 
     private static async Task<byte[]> WriteAsync(DatasetContent content)

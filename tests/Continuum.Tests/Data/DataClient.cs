@@ -24,24 +24,35 @@ public sealed class DataClient(GrpcChannel channel)
     }
 
     public Task<CreateDatasetVersionResponse> UploadAsync(
-        string dataset, DataFormat format, IReadOnlyList<UploadPart> parts, Action<DatasetVersionUpload>? edit = null) =>
+        string dataset, DataFormat format, IReadOnlyList<UploadPart> parts,
+        Action<DatasetVersionUpload>? edit = null) =>
         UploadAsync(dataset, format, parts, edit, cutAfterBytes: null);
 
-    /// <summary>Streams the parts in 1 MiB chunks; with <paramref name="cutAfterBytes"/> the client cancels midway.</summary>
+    /// <summary>
+    /// Streams the parts in 1 MiB chunks; with <paramref name="cutAfterBytes"/> the client cancels midway.
+    /// </summary>
     public async Task<CreateDatasetVersionResponse> UploadAsync(
-        string dataset, DataFormat format, IReadOnlyList<UploadPart> parts, Action<DatasetVersionUpload>? edit, long? cutAfterBytes)
+        string dataset, DataFormat format, IReadOnlyList<UploadPart> parts, Action<DatasetVersionUpload>? edit,
+        long? cutAfterBytes)
     {
         var metadata = new DatasetVersionUpload
         {
             Parent = $"datasets/{dataset}",
             Format = format,
-            Files = { parts.Select(p => new UploadFile { FileName = p.FileName, Split = p.Split, Role = p.Role, SizeBytes = p.Bytes.Length }) },
+            Files =
+            {
+                parts.Select(p => new UploadFile
+                {
+                    FileName = p.FileName, Split = p.Split, Role = p.Role, SizeBytes = p.Bytes.Length,
+                }),
+            },
         };
         edit?.Invoke(metadata);
 
         using var cancel = new CancellationTokenSource();
         using var call = Raw.CreateDatasetVersion(cancellationToken: cancel.Token);
-        await call.RequestStream.WriteAsync(new CreateDatasetVersionRequest { Metadata = metadata }).WaitAsync(TestEnvironment.Timeout);
+        await call.RequestStream.WriteAsync(new CreateDatasetVersionRequest { Metadata = metadata })
+            .WaitAsync(TestEnvironment.Timeout);
         long sent = 0;
         for (var i = 0; i < parts.Count; i++)
         {
@@ -79,7 +90,8 @@ public sealed class DataClient(GrpcChannel channel)
         return batches;
     }
 
-    public static IReadOnlyList<UploadPart> IdxParts(byte[] trainPixels, byte[] trainLabels, byte[]? testPixels = null, byte[]? testLabels = null)
+    public static IReadOnlyList<UploadPart> IdxParts(
+        byte[] trainPixels, byte[] trainLabels, byte[]? testPixels = null, byte[]? testLabels = null)
     {
         var parts = new List<UploadPart>
         {
@@ -88,8 +100,10 @@ public sealed class DataClient(GrpcChannel channel)
         };
         if (testPixels is not null && testLabels is not null)
         {
-            parts.Add(new("t10k-images-idx3-ubyte", Split.Test, FileRole.IdxInputs, FashionMnist.IdxImages(testPixels)));
-            parts.Add(new("t10k-labels-idx1-ubyte", Split.Test, FileRole.IdxLabels, FashionMnist.IdxLabels(testLabels)));
+            parts.Add(new("t10k-images-idx3-ubyte", Split.Test, FileRole.IdxInputs,
+                FashionMnist.IdxImages(testPixels)));
+            parts.Add(new("t10k-labels-idx1-ubyte", Split.Test, FileRole.IdxLabels,
+                FashionMnist.IdxLabels(testLabels)));
         }
 
         return parts;

@@ -45,7 +45,8 @@ public sealed class DatasetVersionsApiTests
         Assert.Equal(version.Name, plain.DatasetVersion.Name);
         Assert.Equal(version.ContentSha256, plain.DatasetVersion.ContentSha256);
         // The file hashes are those of the files as shipped, as sha256sum would print them.
-        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(FashionMnist.TrainImages))),
+        Assert.Equal(Convert.ToHexStringLower(
+                System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(FashionMnist.TrainImages))),
             version.SourceFiles.Single(f => f.FileName == "train-images-idx3-ubyte.gz").Sha256);
         var created = await inbox.WaitForAsync(e => e.DatasetVersion == version.Name);
         Assert.Equal(60_000, created.TrainExampleCount);
@@ -89,7 +90,8 @@ public sealed class DatasetVersionsApiTests
 
         Assert.Single(results.Select(r => r.DatasetVersion.Name).Distinct());
         Assert.Single(results, r => !r.AlreadyExisted);
-        var versions = await data.Raw.ListDatasetVersionsAsync(new ListDatasetVersionsRequest { Parent = "datasets/fashion" });
+        var versions = await data.Raw.ListDatasetVersionsAsync(
+            new ListDatasetVersionsRequest { Parent = "datasets/fashion" });
         Assert.Single(versions.DatasetVersions);
     }
 
@@ -125,8 +127,10 @@ public sealed class DatasetVersionsApiTests
         await data.CreateFashionDatasetAsync("fashion");
         var (pixels, labels) = FashionMnist.ReadSlice(FashionMnist.TrainImages, FashionMnist.TrainLabels, 3_000);
         var inverted = pixels.Select(p => (byte)(255 - p)).ToArray();
-        await data.UploadAsync("fashion", DataFormat.Idx, DataClient.IdxParts(pixels, labels), m => m.KeepClasses.AddRange([0, 1]));
-        await data.UploadAsync("fashion", DataFormat.Idx, DataClient.IdxParts(inverted, labels), m => m.KeepClasses.AddRange([0, 1]));
+        await data.UploadAsync("fashion", DataFormat.Idx, DataClient.IdxParts(pixels, labels),
+            m => m.KeepClasses.AddRange([0, 1]));
+        await data.UploadAsync("fashion", DataFormat.Idx, DataClient.IdxParts(inverted, labels),
+            m => m.KeepClasses.AddRange([0, 1]));
 
         var response = await data.Raw.CompareDatasetVersionsAsync(new CompareDatasetVersionsRequest
         {
@@ -161,7 +165,8 @@ public sealed class DatasetVersionsApiTests
         var text = new StringBuilder();
         for (var i = 0; i < labels.Length; i++)
         {
-            text.Append("{\"label\":").Append(labels[i].ToString(CultureInfo.InvariantCulture)).Append(",\"features\":[");
+            text.Append("{\"label\":").Append(labels[i].ToString(CultureInfo.InvariantCulture))
+                .Append(",\"features\":[");
             text.AppendJoin(',', pixels.AsSpan(i * FashionMnist.Pixels, FashionMnist.Pixels).ToArray()).Append("]}\n");
         }
 

@@ -17,8 +17,10 @@ public sealed class DatasetsApiTests
         var data = new DataClient(host.Channel);
 
         var created = await data.CreateFashionDatasetAsync("fashion");
-        var got = await data.Raw.GetDatasetAsync(new GetDatasetRequest { Name = "datasets/fashion" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout);
-        var listed = await data.Raw.ListDatasetsAsync(new ListDatasetsRequest()).ResponseAsync.WaitAsync(TestEnvironment.Timeout);
+        var got = await data.Raw.GetDatasetAsync(new GetDatasetRequest { Name = "datasets/fashion" })
+            .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
+        var listed = await data.Raw.ListDatasetsAsync(new ListDatasetsRequest())
+            .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
 
         Assert.Equal("datasets/fashion", created.Name);
         Assert.Equal([28, 28], got.Dataset.Schema.InputShape);
@@ -114,7 +116,8 @@ public sealed class DatasetsApiTests
         var client = new DataService.DataServiceClient(host.Channel);
 
         var error = await Assert.ThrowsAsync<RpcException>(
-            () => client.GetDatasetAsync(new GetDatasetRequest { Name = "datasets/nope" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
+            () => client.GetDatasetAsync(new GetDatasetRequest { Name = "datasets/nope" })
+                .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
         Assert.Contains("datasets/nope", error.Status.Detail);
@@ -138,5 +141,6 @@ public sealed class DatasetsApiTests
     }
 
     internal static BadRequest BadRequestOf(RpcException error) =>
-        error.GetRpcStatus()?.GetDetail<BadRequest>() ?? throw new Xunit.Sdk.XunitException($"No BadRequest detail in: {error.Status}");
+        error.GetRpcStatus()?.GetDetail<BadRequest>()
+            ?? throw new Xunit.Sdk.XunitException($"No BadRequest detail in: {error.Status}");
 }

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-
 namespace Continuum.Tests.Data;
 
 /// <summary>
@@ -25,29 +22,9 @@ public static class FashionMnist
         return (pixels, classes);
     }
 
-    public static byte[] Gunzip(string path)
-    {
-        using var input = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        input.CopyTo(output);
-        return output.ToArray();
-    }
+    public static byte[] Gunzip(string path) => Formats.DataFiles.Gunzip(path);
 
-    public static byte[] IdxImages(byte[] pixels)
-    {
-        var header = new byte[16];
-        BinaryPrimitives.WriteInt32BigEndian(header, 0x00000803);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), pixels.Length / Pixels);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(8), 28);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(12), 28);
-        return [.. header, .. pixels];
-    }
+    public static byte[] IdxImages(byte[] pixels) => Formats.DataFiles.Idx3(pixels.Length / Pixels, 28, 28, pixels);
 
-    public static byte[] IdxLabels(byte[] labels)
-    {
-        var header = new byte[8];
-        BinaryPrimitives.WriteInt32BigEndian(header, 0x00000801);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), labels.Length);
-        return [.. header, .. labels];
-    }
+    public static byte[] IdxLabels(byte[] labels) => Formats.DataFiles.Idx1(labels.Length, labels);
 }

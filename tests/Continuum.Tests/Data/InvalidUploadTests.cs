@@ -21,7 +21,8 @@ public sealed class InvalidUploadTests
 
     [Theory]
     [MemberData(nameof(BadIdx))]
-    public async Task Upload_BadIdxFile_InvalidArgumentOnTheFileAndNothingStored(string kind, string field, string mentioned)
+    public async Task Upload_BadIdxFile_InvalidArgumentOnTheFileAndNothingStored(
+        string kind, string field, string mentioned)
     {
         await using var host = await RunningHost.StartAsync(Backend.Embedded);
         var data = new DataClient(host.Channel);
@@ -113,7 +114,8 @@ public sealed class InvalidUploadTests
         var error = await Assert.ThrowsAsync<RpcException>(() => data.UploadAsync(
             "fashion", DataFormat.Idx, DataClient.IdxParts(pixels, labels), m => m.Files[1].SizeBytes += 1));
 
-        Assert.Equal("metadata.files[1].size_bytes", Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations).Field);
+        Assert.Equal("metadata.files[1].size_bytes",
+            Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations).Field);
         await AssertNothingStoredAsync(host, data);
     }
 
@@ -152,7 +154,8 @@ public sealed class InvalidUploadTests
         var data = new DataClient(host.Channel);
         var (pixels, labels) = FashionMnist.ReadSlice(FashionMnist.TrainImages, FashionMnist.TrainLabels, 10);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => data.UploadAsync("nope", DataFormat.Idx, DataClient.IdxParts(pixels, labels)));
+        var error = await Assert.ThrowsAsync<RpcException>(
+            () => data.UploadAsync("nope", DataFormat.Idx, DataClient.IdxParts(pixels, labels)));
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
         Assert.Contains("datasets/nope", error.Status.Detail);
@@ -160,7 +163,8 @@ public sealed class InvalidUploadTests
 
     private static async Task AssertNothingStoredAsync(RunningHost host, DataClient data, string dataset = "fashion")
     {
-        var versions = await data.Raw.ListDatasetVersionsAsync(new ListDatasetVersionsRequest { Parent = $"datasets/{dataset}" })
+        var versions = await data.Raw.ListDatasetVersionsAsync(
+                new ListDatasetVersionsRequest { Parent = $"datasets/{dataset}" })
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
         Assert.Empty(versions.DatasetVersions);
         Assert.Empty(FilesUnder(Path.Combine(host.DataDir, "blobs")));

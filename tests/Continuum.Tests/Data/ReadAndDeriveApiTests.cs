@@ -28,7 +28,8 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
     [Fact]
     public async Task ReadBatches_InStoredOrder_YieldsTheUploadedPixelsAndLabels()
     {
-        var batches = await data.ReadAllAsync(new ReadBatchesRequest { Name = "datasets/fashion/versions/1", Split = Split.Train, BatchSize = 128 });
+        var batches = await data.ReadAllAsync(
+            new ReadBatchesRequest { Name = "datasets/fashion/versions/1", Split = Split.Train, BatchSize = 128 });
 
         Assert.Equal(8, batches.Count);
         Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i), batches.Select(b => b.BatchIndex));
@@ -45,7 +46,10 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
     [Fact]
     public async Task ReadBatches_ShuffledWithOneSeed_SameOrderTwiceAndEveryExampleOnce()
     {
-        var request = new ReadBatchesRequest { Name = "datasets/fashion/versions/latest", Split = Split.Train, BatchSize = 100, Shuffle = true, Seed = 7 };
+        var request = new ReadBatchesRequest
+        {
+            Name = "datasets/fashion/versions/latest", Split = Split.Train, BatchSize = 100, Shuffle = true, Seed = 7,
+        };
 
         var first = (await data.ReadAllAsync(request)).SelectMany(b => b.Labels).ToList();
         var second = (await data.ReadAllAsync(request)).SelectMany(b => b.Labels).ToList();
@@ -65,10 +69,19 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
         await data.Raw.CreateDerivedDatasetVersionAsync(new CreateDerivedDatasetVersionRequest
         {
             Parent = "datasets/replay",
-            Sample = new SampleDerivation { SourceVersion = "datasets/fashion/versions/1", ExamplesPerClass = 10, Seed = 3 },
+            Sample = new SampleDerivation
+            {
+                SourceVersion = "datasets/fashion/versions/1", ExamplesPerClass = 10, Seed = 3,
+            },
         }).ResponseAsync.WaitAsync(TestEnvironment.Timeout);
-        var upload = new ReadBatchesRequest { Name = "datasets/fashion/versions/1", Split = Split.Train, BatchSize = 500, Shuffle = true, Seed = 5 };
-        var derived = new ReadBatchesRequest { Name = "datasets/replay/versions/1", Split = Split.Train, BatchSize = 500 };
+        var upload = new ReadBatchesRequest
+        {
+            Name = "datasets/fashion/versions/1", Split = Split.Train, BatchSize = 500, Shuffle = true, Seed = 5,
+        };
+        var derived = new ReadBatchesRequest
+        {
+            Name = "datasets/replay/versions/1", Split = Split.Train, BatchSize = 500,
+        };
         var before = (await data.ReadAllAsync(upload)).Concat(await data.ReadAllAsync(derived)).ToList();
         await host.StopAsync(keepDataDir: true);
 
@@ -100,7 +113,10 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
     public async Task ReadBatches_BadBatchSize_InvalidArgument(int batchSize, string field)
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => data.ReadAllAsync(
-            new ReadBatchesRequest { Name = "datasets/fashion/versions/1", Split = Split.Train, BatchSize = batchSize }));
+            new ReadBatchesRequest
+            {
+                Name = "datasets/fashion/versions/1", Split = Split.Train, BatchSize = batchSize,
+            }));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Equal(field, Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations).Field);
@@ -124,17 +140,26 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
         var sample = await data.Raw.CreateDerivedDatasetVersionAsync(new CreateDerivedDatasetVersionRequest
         {
             Parent = "datasets/replay",
-            Sample = new SampleDerivation { SourceVersion = "datasets/fashion/versions/1", ExamplesPerClass = 20, Seed = 1 },
+            Sample = new SampleDerivation
+            {
+                SourceVersion = "datasets/fashion/versions/1", ExamplesPerClass = 20, Seed = 1,
+            },
         }).ResponseAsync.WaitAsync(TestEnvironment.Timeout);
         var select = await data.Raw.CreateDerivedDatasetVersionAsync(new CreateDerivedDatasetVersionRequest
         {
             Parent = "datasets/replay",
-            SelectClasses = new SelectClassesDerivation { SourceVersion = "datasets/fashion/versions/1", Classes = { 5 } },
+            SelectClasses = new SelectClassesDerivation
+            {
+                SourceVersion = "datasets/fashion/versions/1", Classes = { 5 },
+            },
         }).ResponseAsync.WaitAsync(TestEnvironment.Timeout);
         var union = await data.Raw.CreateDerivedDatasetVersionAsync(new CreateDerivedDatasetVersionRequest
         {
             Parent = "datasets/replay",
-            UnionOf = new UnionDerivation { SourceVersions = { sample.DatasetVersion.Name, select.DatasetVersion.Name } },
+            UnionOf = new UnionDerivation
+            {
+                SourceVersions = { sample.DatasetVersion.Name, select.DatasetVersion.Name },
+            },
         }).ResponseAsync.WaitAsync(TestEnvironment.Timeout);
 
         var sampled = sample.DatasetVersion;
@@ -156,11 +181,14 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
             Dataset = new Dataset { Schema = new DatasetSchema { InputShape = { 10 }, ClassCount = 10 } },
         }).ResponseAsync.WaitAsync(TestEnvironment.Timeout);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => data.Raw.CreateDerivedDatasetVersionAsync(new CreateDerivedDatasetVersionRequest
+        var request = new CreateDerivedDatasetVersionRequest
         {
             Parent = "datasets/small",
             SelectClasses = new SelectClassesDerivation { SourceVersion = "datasets/fashion/versions/1", Classes = { 1 } },
-        }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
+        };
+
+        var error = await Assert.ThrowsAsync<RpcException>(
+            () => data.Raw.CreateDerivedDatasetVersionAsync(request).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Equal("SCHEMA_MISMATCH", error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);

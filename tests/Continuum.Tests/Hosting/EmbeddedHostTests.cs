@@ -23,7 +23,8 @@ public sealed class EmbeddedHostTests
         {
             var response = await health.CheckAsync(new HealthCheckRequest { Service = service.GrpcName })
                 .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
-            Assert.True(response.Status == HealthCheckResponse.Types.ServingStatus.Serving, $"{service.GrpcName}: {response.Status}");
+            Assert.True(response.Status == HealthCheckResponse.Types.ServingStatus.Serving,
+                $"{service.GrpcName}: {response.Status}");
         }
     }
 
@@ -37,7 +38,8 @@ public sealed class EmbeddedHostTests
         foreach (var service in ServiceCatalog.All)
         {
             var mapping = health.Services.Single(m => m.Name == service.GrpcName);
-            var included = checks.Where(c => mapping.HealthCheckPredicate!(new HealthCheckMapContext(c.Name, c.Tags))).Select(c => c.Name).ToList();
+            var included = checks.Where(c => mapping.HealthCheckPredicate!(new HealthCheckMapContext(c.Name, c.Tags)))
+                .Select(c => c.Name).ToList();
 
             // MassTransit names its bus check after the bus; a service cannot serve while the bus is down.
             Assert.Contains(included, name => name.Contains("bus", StringComparison.OrdinalIgnoreCase));
@@ -55,7 +57,8 @@ public sealed class EmbeddedHostTests
         var health = new Health.HealthClient(host.Channel);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => health.CheckAsync(
-            new HealthCheckRequest { Service = "continuum.nothing.v1.Nothing" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
+            new HealthCheckRequest { Service = "continuum.nothing.v1.Nothing" })
+                .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
@@ -67,7 +70,8 @@ public sealed class EmbeddedHostTests
         var reflection = new ServerReflection.ServerReflectionClient(host.Channel);
 
         using var call = reflection.ServerReflectionInfo();
-        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" }).WaitAsync(TestEnvironment.Timeout);
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" })
+            .WaitAsync(TestEnvironment.Timeout);
         await call.RequestStream.CompleteAsync().WaitAsync(TestEnvironment.Timeout);
         Assert.True(await call.ResponseStream.MoveNext().WaitAsync(TestEnvironment.Timeout));
         var listed = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToHashSet();

@@ -48,11 +48,13 @@ public sealed class GatewayRoutingTests
             Assert.Equal(ServiceCatalog.Data.GrpcName, route.Service);
             Assert.Equal(new Uri(backend.Urls.Single()), new Uri(route.Address));
 
-            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await CheckAsync(health, ServiceCatalog.Data));
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving,
+                await CheckAsync(health, ServiceCatalog.Data));
 
             // Only the data service itself knows the dataset is missing: the gateway forwarded the call.
             var error = await Assert.ThrowsAsync<RpcException>(() => new DataService.DataServiceClient(channel)
-                .GetDatasetAsync(new GetDatasetRequest { Name = "datasets/fashion" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
+                .GetDatasetAsync(new GetDatasetRequest { Name = "datasets/fashion" })
+                .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
             Assert.Equal(StatusCode.NotFound, error.StatusCode);
             Assert.Contains("datasets/fashion", error.Status.Detail);
             Assert.Equal(1, backendCalls);
@@ -64,7 +66,8 @@ public sealed class GatewayRoutingTests
 
         try
         {
-            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await CheckAsync(health, ServiceCatalog.Data));
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing,
+                await CheckAsync(health, ServiceCatalog.Data));
         }
         finally
         {
@@ -104,7 +107,8 @@ public sealed class GatewayRoutingTests
         try
         {
             var error = await Assert.ThrowsAsync<RpcException>(() => new DataService.DataServiceClient(channel)
-                .GetDatasetAsync(new GetDatasetRequest { Name = "datasets/x" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
+                .GetDatasetAsync(new GetDatasetRequest { Name = "datasets/x" })
+                .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
             Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
             Assert.Contains("Routing loop", error.Status.Detail);
@@ -133,7 +137,8 @@ public sealed class GatewayRoutingTests
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task<HealthCheckResponse.Types.ServingStatus> CheckAsync(Health.HealthClient health, PublicService service)
+    private static async Task<HealthCheckResponse.Types.ServingStatus> CheckAsync(
+        Health.HealthClient health, PublicService service)
     {
         var response = await health.CheckAsync(new HealthCheckRequest { Service = service.GrpcName })
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout);

@@ -19,7 +19,8 @@ public sealed class EventInbox<T>
     public void AttachTo(WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(this);
-        builder.AddContinuumService(new ContinuumService("inbox_" + typeof(T).Name.ToLowerInvariant(), "continuum.test.v1.Inbox" + typeof(T).Name)
+        builder.AddContinuumService(new ContinuumService("inbox_" + typeof(T).Name.ToLowerInvariant(),
+            "continuum.test.v1.Inbox" + typeof(T).Name)
         {
             ConfigureBus = bus => bus.AddConsumer<InboxConsumer>().Endpoint(e => e.Temporary = true),
         });

@@ -59,7 +59,9 @@ public sealed class RunningHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => StopAsync(keepDataDir: false);
 
-    /// <summary>Stops the host; with <paramref name="keepDataDir"/> its files stay for a host started after it.</summary>
+    /// <summary>
+    /// Stops the host; with <paramref name="keepDataDir"/> its files stay for a host started after it.
+    /// </summary>
     public async ValueTask StopAsync(bool keepDataDir)
     {
         Channel.Dispose();

@@ -51,7 +51,8 @@ public sealed class EventBusTests
 
         // Records with lists compare lists by reference, so compare what a subscriber would see: the JSON.
         Assert.Equal(JsonSerializer.Serialize(sent), JsonSerializer.Serialize(received));
-        Assert.Equal(["datasets/fmnist/versions/4", "datasets/fmnist-replay/versions/2"], received.TrainingDatasetVersions);
+        Assert.Equal(["datasets/fmnist/versions/4", "datasets/fmnist-replay/versions/2"],
+            received.TrainingDatasetVersions);
         Assert.Equal(9_876_543_210, received.ArtifactSizeBytes);
     }
 

@@ -33,7 +33,8 @@ public sealed class MigrationRunnerTests
 
         Assert.Equal(2, applied);
         await using var connection = await db.OpenAsync(default);
-        Assert.Equal([1, 2], await connection.QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version"));
+        Assert.Equal([1, 2],
+            await connection.QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version"));
         await connection.ExecuteAsync("INSERT INTO widgets (id, size, flags) VALUES (@Id, @Size, @Flags)",
             new { Id = "w1", Size = 3, Flags = 1 });
         Assert.Equal(3, await connection.ExecuteScalarAsync<int>("SELECT size FROM widgets WHERE id = 'w1'"));
@@ -73,9 +74,11 @@ public sealed class MigrationRunnerTests
     {
         await using var databases = await TestDatabase.CreateAsync(backend);
         var db = databases.For("widgets");
-        var migrations = Load(db).Append(new Migration(3, "broken", "ALTER TABLE no_such_table ADD COLUMN x INTEGER")).ToList();
+        var migrations = Load(db)
+            .Append(new Migration(3, "broken", "ALTER TABLE no_such_table ADD COLUMN x INTEGER")).ToList();
 
-        await Assert.ThrowsAnyAsync<Exception>(() => Runner.ApplyAsync(db, migrations, default).WaitAsync(TestEnvironment.Timeout));
+        await Assert.ThrowsAnyAsync<Exception>(
+            () => Runner.ApplyAsync(db, migrations, default).WaitAsync(TestEnvironment.Timeout));
 
         // Nothing of the failed run stuck: running the good migrations again applies both of them.
         Assert.Equal(2, await Runner.ApplyAsync(db, Load(db), default).WaitAsync(TestEnvironment.Timeout));

@@ -10,26 +10,32 @@ namespace Continuum.Cli.Commands.Datasets;
 /// </summary>
 public static class DatasetReferences
 {
-    public static string DatasetName(string name) => name.StartsWith("datasets/", StringComparison.Ordinal) ? name : $"datasets/{name}";
+    public static string DatasetName(string name) =>
+        name.StartsWith("datasets/", StringComparison.Ordinal) ? name : $"datasets/{name}";
 
-    public static async Task<string> ResolveVersionAsync(DataService.DataServiceClient client, string reference, CancellationToken ct)
+    public static async Task<string> ResolveVersionAsync(
+        DataService.DataServiceClient client, string reference, CancellationToken ct)
     {
         var at = reference.LastIndexOf('@');
         var dataset = DatasetName(at < 0 ? reference : reference[..at]);
         var version = at < 0 ? "latest" : reference[(at + 1)..];
-        if (version == "latest" || (long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0))
+        if (version == "latest"
+            || (long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0))
         {
             return $"{dataset}/versions/{version}";
         }
 
         // Anything else is a content hash prefix; the server checks its form.
         var matches = await client.ListDatasetVersionsAsync(
-            new ListDatasetVersionsRequest { Parent = dataset, ContentSha256Prefix = version, PageSize = 2 }, cancellationToken: ct);
+            new ListDatasetVersionsRequest { Parent = dataset, ContentSha256Prefix = version, PageSize = 2 },
+            cancellationToken: ct);
         return matches.DatasetVersions.Count switch
         {
             1 => matches.DatasetVersions[0].Name,
-            0 => throw new RpcException(new Status(StatusCode.NotFound, $"no version of {dataset} has a content hash starting with '{version}'")),
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"'{version}' matches several versions of {dataset}; give more digits")),
+            0 => throw new RpcException(new Status(StatusCode.NotFound,
+                $"no version of {dataset} has a content hash starting with '{version}'")),
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"'{version}' matches several versions of {dataset}; give more digits")),
         };
     }
 

@@ -10,17 +10,27 @@ public static class DatasetsCommand
 {
     public static Command Create() => new("datasets", "Versioned datasets: create, upload, list, show, compare.")
     {
-        CreateCommand(), UploadCommand.Create(), ListCommand(), VersionsCommand(), ShowCommand(), CompareCommand(), DeleteCommand(),
+        CreateCommand(), UploadCommand.Create(), ListCommand(), VersionsCommand(), ShowCommand(), CompareCommand(),
+        DeleteCommand(),
     };
 
     private static Command CreateCommand()
     {
-        var name = new Argument<string>("NAME") { Description = "The dataset id: lowercase letters, digits, '-', '_' and '.'." };
+        var name = new Argument<string>("NAME")
+        {
+            Description = "The dataset id: lowercase letters, digits, '-', '_' and '.'.",
+        };
         var shape = new Option<string>("--shape") { Description = "Input shape, e.g. 28x28 or 784.", Required = true };
-        var classes = new Option<int>("--classes") { Description = "Number of classes; labels are 0 to N-1.", Required = true };
+        var classes = new Option<int>("--classes")
+        {
+            Description = "Number of classes; labels are 0 to N-1.", Required = true,
+        };
         var classNames = new Option<string?>("--class-names") { Description = "A name per class, comma-separated." };
         var description = new Option<string?>("--description") { Description = "Free text." };
-        var command = new Command("create", "Create a dataset with its schema.") { name, shape, classes, classNames, description };
+        var command = new Command("create", "Create a dataset with its schema.")
+        {
+            name, shape, classes, classNames, description,
+        };
         command.Validators.Add(r =>
         {
             if (r.GetValue(shape) is { } s && DatasetReferences.ParseShape(s) is null)
@@ -79,7 +89,10 @@ public static class DatasetsCommand
         command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, async connection =>
         {
             var all = new ListDatasetVersionsResponse();
-            var request = new ListDatasetVersionsRequest { Parent = DatasetReferences.DatasetName(parsed.GetValue(name)!), PageSize = 1000 };
+            var request = new ListDatasetVersionsRequest
+            {
+                Parent = DatasetReferences.DatasetName(parsed.GetValue(name)!), PageSize = 1000,
+            };
             do
             {
                 var page = await Client(connection).ListDatasetVersionsAsync(request, cancellationToken: ct);
@@ -98,7 +111,8 @@ public static class DatasetsCommand
             foreach (var v in all.DatasetVersions)
             {
                 table.AddRow(v.VersionNumber.ToString(CultureInfo.InvariantCulture), v.ContentSha256[..12],
-                    Count(v, Split.Train), Count(v, Split.Test), string.Join(",", v.PresentClasses), Markup.Escape(Origin(v)),
+                    Count(v, Split.Train), Count(v, Split.Test), string.Join(",", v.PresentClasses),
+                    Markup.Escape(Origin(v)),
                     v.CreateTime.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture));
             }
 
@@ -110,13 +124,17 @@ public static class DatasetsCommand
 
     private static Command ShowCommand()
     {
-        var reference = new Argument<string>("NAME@VERSION") { Description = "A number, a content hash prefix or latest." };
+        var reference = new Argument<string>("NAME@VERSION")
+        {
+            Description = "A number, a content hash prefix or latest.",
+        };
         var command = new Command("show", "Show one version: splits, per-class counts, files, lineage.") { reference };
         command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, async connection =>
         {
             var client = Client(connection);
             var name = await DatasetReferences.ResolveVersionAsync(client, parsed.GetValue(reference)!, ct);
-            var response = await client.GetDatasetVersionAsync(new GetDatasetVersionRequest { Name = name }, cancellationToken: ct);
+            var response = await client.GetDatasetVersionAsync(new GetDatasetVersionRequest { Name = name },
+                cancellationToken: ct);
             await WriteVersionAsync(parsed, response.DatasetVersion, null);
             return CliApp.Ok;
         }));
@@ -127,8 +145,14 @@ public static class DatasetsCommand
     {
         var baseRef = new Argument<string>("BASE") { Description = "The older version, NAME@VERSION." };
         var targetRef = new Argument<string>("TARGET") { Description = "The newer version, NAME@VERSION." };
-        var threshold = new Option<double?>("--drift-threshold") { Description = "Drift threshold for PSI and label shift (default 0.2)." };
-        var command = new Command("compare", "Compare two versions: classes, label shift, drift, scenario.") { baseRef, targetRef, threshold };
+        var threshold = new Option<double?>("--drift-threshold")
+        {
+            Description = "Drift threshold for PSI and label shift (default 0.2).",
+        };
+        var command = new Command("compare", "Compare two versions: classes, label shift, drift, scenario.")
+        {
+            baseRef, targetRef, threshold,
+        };
         command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, async connection =>
         {
             var client = Client(connection);
@@ -153,10 +177,12 @@ public static class DatasetsCommand
             var table = new Table().HideHeaders().AddColumns("", "");
             table.AddRow("base", c.BaseVersion).AddRow("target", c.TargetVersion);
             table.AddRow("scenario", $"[bold]{Markup.Escape(c.Scenario.ToString())}[/]");
-            table.AddRow("classes added", string.Join(", ", c.ClassesAdded)).AddRow("classes removed", string.Join(", ", c.ClassesRemoved));
+            table.AddRow("classes added", string.Join(", ", c.ClassesAdded))
+                .AddRow("classes removed", string.Join(", ", c.ClassesRemoved));
             table.AddRow("label shift", c.LabelShift.ToString("F4", CultureInfo.InvariantCulture));
             table.AddRow("PSI", c.PopulationStabilityIndex.ToString("F4", CultureInfo.InvariantCulture));
-            table.AddRow("drift", $"{(c.DriftDetected ? "yes" : "no")} (threshold {c.DriftThreshold.ToString(CultureInfo.InvariantCulture)})");
+            table.AddRow("drift", $"{(c.DriftDetected ? "yes" : "no")} "
+                + $"(threshold {c.DriftThreshold.ToString(CultureInfo.InvariantCulture)})");
             table.AddRow("summary", Markup.Escape(c.Summary));
             Output.Console(parsed).Write(table);
             return CliApp.Ok;
@@ -172,7 +198,10 @@ public static class DatasetsCommand
         command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, async connection =>
         {
             await Client(connection).DeleteDatasetAsync(
-                new DeleteDatasetRequest { Name = DatasetReferences.DatasetName(parsed.GetValue(name)!), Force = parsed.GetValue(force) },
+                new DeleteDatasetRequest
+                {
+                    Name = DatasetReferences.DatasetName(parsed.GetValue(name)!), Force = parsed.GetValue(force),
+                },
                 cancellationToken: ct);
             if (Output.IsJson(parsed))
             {
@@ -202,18 +231,21 @@ public static class DatasetsCommand
         var table = new Table().AddColumns("SPLIT", "EXAMPLES", "PER CLASS");
         foreach (var s in v.Splits)
         {
-            table.AddRow(s.Split.ToString(), s.ExampleCount.ToString("N0", CultureInfo.InvariantCulture), string.Join(" ", s.ClassCounts));
+            table.AddRow(s.Split.ToString(), s.ExampleCount.ToString("N0", CultureInfo.InvariantCulture),
+                string.Join(" ", s.ClassCounts));
         }
 
         console.Write(table);
         console.MarkupLine($"from: {Markup.Escape(Origin(v))}");
         if (v.PreviousVersionComparison is { } c)
         {
-            console.MarkupLine($"against {Markup.Escape(c.BaseVersion)}: [bold]{c.Scenario}[/] ({Markup.Escape(c.Summary)})");
+            console.MarkupLine($"against {Markup.Escape(c.BaseVersion)}: "
+                + $"[bold]{c.Scenario}[/] ({Markup.Escape(c.Summary)})");
         }
     }
 
-    private static async Task WriteDatasetsAsync(ParseResult parsed, IEnumerable<Dataset> datasets, Google.Protobuf.IMessage document)
+    private static async Task WriteDatasetsAsync(
+        ParseResult parsed, IEnumerable<Dataset> datasets, Google.Protobuf.IMessage document)
     {
         if (Output.IsJson(parsed))
         {
@@ -224,15 +256,18 @@ public static class DatasetsCommand
         var table = new Table().AddColumns("NAME", "SHAPE", "CLASSES", "VERSIONS", "LATEST", "DESCRIPTION");
         foreach (var d in datasets)
         {
-            table.AddRow(Markup.Escape(d.Name), string.Join("x", d.Schema.InputShape), d.Schema.ClassCount.ToString(CultureInfo.InvariantCulture),
-                d.VersionCount.ToString(CultureInfo.InvariantCulture), Markup.Escape(d.LatestVersion), Markup.Escape(d.Description));
+            table.AddRow(Markup.Escape(d.Name), string.Join("x", d.Schema.InputShape),
+                d.Schema.ClassCount.ToString(CultureInfo.InvariantCulture),
+                d.VersionCount.ToString(CultureInfo.InvariantCulture), Markup.Escape(d.LatestVersion),
+                Markup.Escape(d.Description));
         }
 
         Output.Console(parsed).Write(table);
     }
 
     private static string Count(DatasetVersion v, Split split) =>
-        v.Splits.FirstOrDefault(s => s.Split == split)?.ExampleCount.ToString("N0", CultureInfo.InvariantCulture) ?? "-";
+        v.Splits.FirstOrDefault(s => s.Split == split)?.ExampleCount.ToString("N0", CultureInfo.InvariantCulture)
+            ?? "-";
 
     private static string Origin(DatasetVersion v) => v.Derivation is { } d
         ? $"{d.Kind} of {string.Join(", ", d.SourceVersions)}"

@@ -23,20 +23,27 @@ public static class UploadCommand
         var test = FileOption("--test", "CSV or JSON lines file of the test split.");
         var labelColumn = new Option<string?>("--label-column") { Description = "CSV: the column holding the label." };
         var labels = new Option<string?>("--labels") { Description = "Keep only these classes, e.g. 0,1." };
-        var divisor = new Option<double?>("--value-divisor") { Description = "Divide every input value by this (default 255 for IDX, 1 otherwise)." };
+        var divisor = new Option<double?>("--value-divisor")
+        {
+            Description = "Divide every input value by this (default 255 for IDX, 1 otherwise).",
+        };
         var description = new Option<string?>("--description") { Description = "Free text stored on the version." };
 
         var command = new Command("upload", "Upload files as a new version of a dataset.")
         {
-            name, format, trainImages, trainLabels, testImages, testLabels, train, test, labelColumn, labels, divisor, description,
+            name, format, trainImages, trainLabels, testImages, testLabels, train, test, labelColumn, labels, divisor,
+            description,
         };
         command.Validators.Add(result =>
         {
             var missing = result.GetValue(format) switch
             {
                 "idx" => new[] { trainImages, trainLabels }.Where(o => result.GetValue(o) is null).Select(o => o.Name)
-                    .Concat(result.GetValue(testImages) is null != result.GetValue(testLabels) is null ? ["--test-images and --test-labels together"] : []),
-                "csv" => new[] { (Option)train, labelColumn }.Where(o => result.GetResult(o) is null).Select(o => o.Name),
+                    .Concat(result.GetValue(testImages) is null != result.GetValue(testLabels) is null
+                        ? ["--test-images and --test-labels together"]
+                        : []),
+                "csv" => new[] { (Option)train, labelColumn }.Where(o => result.GetResult(o) is null)
+                    .Select(o => o.Name),
                 _ => new[] { train }.Where(o => result.GetValue(o) is null).Select(o => o.Name),
             };
             foreach (var m in missing)
@@ -57,7 +64,9 @@ public static class UploadCommand
             {
                 if (info is not null)
                 {
-                    files.Add((new UploadFile { FileName = info.Name, Split = split, Role = role, SizeBytes = info.Length }, info));
+                    files.Add((
+                        new UploadFile { FileName = info.Name, Split = split, Role = role, SizeBytes = info.Length },
+                        info));
                 }
             }
 
@@ -88,7 +97,8 @@ public static class UploadCommand
             }
 
             var client = new DataService.DataServiceClient(connection.Invoker);
-            var response = await UploadAsync(client, metadata, files.Select(f => f.Info).ToList(), Output.Progress(parsed), ct);
+            var response = await UploadAsync(client, metadata, files.Select(f => f.Info).ToList(),
+                Output.Progress(parsed), ct);
             await DatasetsCommand.WriteVersionAsync(parsed, response.DatasetVersion,
                 response.AlreadyExisted ? "This content already exists; nothing new was stored." : null);
             return CliApp.Ok;
@@ -130,7 +140,8 @@ public static class UploadCommand
         else
         {
             await progress.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(), new TransferSpeedColumn(),
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(),
+                    new TransferSpeedColumn(),
                     new RemainingTimeColumn())
                 .StartAsync(async context =>
                 {

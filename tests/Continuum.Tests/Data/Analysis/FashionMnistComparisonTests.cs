@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Compression;
 using Continuum.Data.Analysis;
 using Continuum.Data.Content;
 using Continuum.Data.V1;
@@ -10,8 +9,6 @@ namespace Continuum.Tests.Data.Analysis;
 /// <summary>The comparisons the data service must get right on real data: Fashion-MNIST, 28x28, 10 classes.</summary>
 public sealed class FashionMnistComparisonTests(ITestOutputHelper output)
 {
-    private const string DataDirectory = "/usr/share/datasets/fashion-mnist";
-
     // Decoded once for the class: the full train split is 188 MB of floats.
     private static readonly Lazy<SplitExamples> Train = new(() => Read("train", Split.Train));
 
@@ -85,17 +82,9 @@ public sealed class FashionMnistComparisonTests(ITestOutputHelper output)
     /// </summary>
     private static SplitExamples Read(string prefix, Split split)
     {
-        var pixels = Gunzip($"{prefix}-images-idx3-ubyte.gz")[16..];
-        var labels = Gunzip($"{prefix}-labels-idx1-ubyte.gz")[8..];
+        var pixels = FashionMnist.Gunzip(Path.Combine(FashionMnist.Dir, $"{prefix}-images-idx3-ubyte.gz"))[16..];
+        var labels = FashionMnist.Gunzip(Path.Combine(FashionMnist.Dir, $"{prefix}-labels-idx1-ubyte.gz"))[8..];
         return new SplitExamples(
             split, labels.Select(b => (long)b).ToArray(), pixels.Select(b => b / 255f).ToArray());
-    }
-
-    private static byte[] Gunzip(string file)
-    {
-        using var gzip = new GZipStream(File.OpenRead(Path.Combine(DataDirectory, file)), CompressionMode.Decompress);
-        using var bytes = new MemoryStream();
-        gzip.CopyTo(bytes);
-        return bytes.ToArray();
     }
 }

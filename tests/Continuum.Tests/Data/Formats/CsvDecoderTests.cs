@@ -192,5 +192,6 @@ public sealed class CsvDecoderTests : IDisposable
         Assert.Equal("csv.label_column", e.Field);
     }
 
-    private DatasetContent Decode() => CsvDecoder.Decode(data.Files, DataFiles.CsvOptions(Shape), CancellationToken.None);
+    private DatasetContent Decode() =>
+        CsvDecoder.Decode(data.Files, DataFiles.CsvOptions(Shape), CancellationToken.None);
 }

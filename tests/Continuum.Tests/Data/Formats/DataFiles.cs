@@ -6,11 +6,11 @@ using Continuum.Tests.Infrastructure;
 
 namespace Continuum.Tests.Data.Formats;
 
-/// <summary>A temporary folder of upload files for one test, and writers for small IDX, CSV and JSON lines files.</summary>
+/// <summary>
+/// A temporary folder of upload files for one test, and writers for small IDX, CSV and JSON lines files.
+/// </summary>
 public sealed class DataFiles : IDisposable
 {
-    public const string FashionMnist = "/usr/share/datasets/fashion-mnist";
-
     private readonly List<UploadedFile> files = [];
 
     public string Root { get; } = TestEnvironment.NewTempDir();

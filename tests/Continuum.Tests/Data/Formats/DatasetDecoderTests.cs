@@ -19,7 +19,8 @@ public sealed class DatasetDecoderTests : IDisposable
         data.AddText("train.csv", Split.Train, "label,a,b\n1,0.5,2\n0,3,4\n");
         var fromCsv = DatasetDecoder.Decode(DataFormat.Csv, data.Files, csv, CancellationToken.None);
         using var jsonl = new DataFiles();
-        jsonl.AddText("train.jsonl", Split.Train, "{\"label\":1,\"features\":[0.5,2]}\n{\"label\":0,\"features\":[3,4]}\n");
+        jsonl.AddText("train.jsonl", Split.Train,
+            "{\"label\":1,\"features\":[0.5,2]}\n{\"label\":0,\"features\":[3,4]}\n");
 
         var fromJsonl = DatasetDecoder.Decode(DataFormat.Jsonl, jsonl.Files, csv, CancellationToken.None);
 

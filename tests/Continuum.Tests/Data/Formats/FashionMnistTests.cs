@@ -91,7 +91,7 @@ public sealed class FashionMnistTests(ITestOutputHelper output) : IDisposable
             foreach (var (kind, role) in
                      new[] { ("images-idx3", FileRole.IdxInputs), ("labels-idx1", FileRole.IdxLabels) })
             {
-                var path = Path.Combine(DataFiles.FashionMnist, $"{prefix}-{kind}-ubyte.gz");
+                var path = Path.Combine(Data.FashionMnist.Dir, $"{prefix}-{kind}-ubyte.gz");
                 var bytes = gunzip ? DataFiles.Gunzip(path) : File.ReadAllBytes(path);
                 files.Add(Path.GetFileName(gunzip ? path[..^3] : path), split, role, bytes);
             }
@@ -102,8 +102,9 @@ public sealed class FashionMnistTests(ITestOutputHelper output) : IDisposable
 
     private static (byte[] Images, byte[] Labels) Slice(string prefix, int count)
     {
-        var images = DataFiles.Gunzip(Path.Combine(DataFiles.FashionMnist, $"{prefix}-images-idx3-ubyte.gz"), 16 + count * 784);
-        var labels = DataFiles.Gunzip(Path.Combine(DataFiles.FashionMnist, $"{prefix}-labels-idx1-ubyte.gz"), 8 + count);
+        var images = DataFiles.Gunzip(Path.Combine(Data.FashionMnist.Dir, $"{prefix}-images-idx3-ubyte.gz"),
+            16 + count * 784);
+        var labels = DataFiles.Gunzip(Path.Combine(Data.FashionMnist.Dir, $"{prefix}-labels-idx1-ubyte.gz"), 8 + count);
         return (images[16..(16 + count * 784)], labels[8..(8 + count)]);
     }
 

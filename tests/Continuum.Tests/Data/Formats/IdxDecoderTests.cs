@@ -173,7 +173,8 @@ public sealed class IdxDecoderTests : IDisposable
         AddTrain(DataFiles.Idx3(3, 2, 3, Pixels), DataFiles.Idx1(3, Labels));
         var options = DataFiles.Options(Shape) with { KeepClasses = new HashSet<int> { 5 } };
 
-        var e = Assert.Throws<DataValidationException>(() => IdxDecoder.Decode(data.Files, options, CancellationToken.None));
+        var e = Assert.Throws<DataValidationException>(
+            () => IdxDecoder.Decode(data.Files, options, CancellationToken.None));
 
         Assert.Equal("keep_classes", e.Field);
         Assert.Contains("no training example has one of the kept classes (5)", e.Description);
@@ -185,7 +186,8 @@ public sealed class IdxDecoderTests : IDisposable
         AddTrain(DataFiles.Idx3(3, 2, 3, Pixels), DataFiles.Idx1(3, Labels));
         var options = DataFiles.Options(Shape) with { KeepClasses = new HashSet<int> { 1, 10 } };
 
-        var e = Assert.Throws<DataValidationException>(() => IdxDecoder.Decode(data.Files, options, CancellationToken.None));
+        var e = Assert.Throws<DataValidationException>(
+            () => IdxDecoder.Decode(data.Files, options, CancellationToken.None));
 
         Assert.Equal("keep_classes", e.Field);
         Assert.Contains("10", e.Description);

@@ -122,5 +122,6 @@ public sealed class JsonlDecoderTests : IDisposable
 
     private static string Line(int label) => $"{{\"label\": {label}, \"features\": [{label}, 0.25, -2]}}\n";
 
-    private DatasetContent Decode() => JsonlDecoder.Decode(data.Files, DataFiles.Options(Shape), CancellationToken.None);
+    private DatasetContent Decode() =>
+        JsonlDecoder.Decode(data.Files, DataFiles.Options(Shape), CancellationToken.None);
 }
