@@ -1,4 +1,5 @@
 using Continuum.ServiceDefaults.Blobs;
+using Continuum.ServiceDefaults.Grpc;
 using Continuum.ServiceDefaults.Health;
 using Continuum.ServiceDefaults.Messaging;
 using Continuum.ServiceDefaults.Persistence;
@@ -97,7 +98,11 @@ public static class ContinuumDefaults
         ConfigureLogging(builder);
         ConfigureKestrel(builder);
 
-        builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
+        builder.Services.AddGrpc(o =>
+        {
+            o.EnableDetailedErrors = builder.Environment.IsDevelopment();
+            o.Interceptors.Add<UnimplementedInterceptor>();
+        });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
 

@@ -51,6 +51,19 @@ public sealed class EmbeddedHostTests
     }
 
     [Fact]
+    public async Task Call_RpcNotBuiltYet_UnimplementedNamingTheMethod()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var registry = new Continuum.Registry.V1.RegistryService.RegistryServiceClient(host.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => registry.GetRegisteredModelAsync(
+            new Continuum.Registry.V1.GetRegisteredModelRequest { Name = "models/m" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
+
+        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+        Assert.Equal("continuum.registry.v1.RegistryService/GetRegisteredModel is not built yet in Continuum 0.1.0.", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task HealthCheck_UnknownService_AnswersNotFound()
     {
         await using var host = await RunningHost.StartAsync(Backend.Embedded);
