@@ -56,6 +56,15 @@ public static class RpcErrors
             description,
             Any.Pack(new ErrorInfo { Reason = reason, Domain = domain }));
 
+    /// <summary>FailedPrecondition as above, with ErrorInfo metadata naming what is in the way.</summary>
+    [DoesNotReturn]
+    public static void ThrowFailedPrecondition(
+        string domain, string reason, string description, IDictionary<string, string> metadata) =>
+        throw Build(
+            StatusCode.FailedPrecondition,
+            description,
+            Any.Pack(new ErrorInfo { Reason = reason, Domain = domain, Metadata = { metadata } }));
+
     private static RpcException Build(StatusCode code, string message, Any detail) =>
         new Google.Rpc.Status { Code = (int)code, Message = message, Details = { detail } }.ToRpcException();
 }

@@ -56,11 +56,12 @@ public sealed class EmbeddedHostTests
         await using var host = await RunningHost.StartAsync(Backend.Embedded);
         var registry = new Continuum.Registry.V1.RegistryService.RegistryServiceClient(host.Channel);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => registry.GetRegisteredModelAsync(
-            new Continuum.Registry.V1.GetRegisteredModelRequest { Name = "models/m" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
+        var error = await Assert.ThrowsAsync<RpcException>(() => registry.GetLineageAsync(
+            new Continuum.Registry.V1.GetLineageRequest { Name = "models/m/versions/1" })
+            .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-        Assert.Equal("continuum.registry.v1.RegistryService/GetRegisteredModel is not built yet in Continuum 0.1.0.", error.Status.Detail);
+        Assert.Equal("continuum.registry.v1.RegistryService/GetLineage is not built yet in Continuum 0.1.0.", error.Status.Detail);
     }
 
     [Fact]

@@ -1,0 +1,170 @@
+using Continuum.Registry.Artifacts;
+using Continuum.Registry.Storage;
+using Continuum.Registry.V1;
+using Continuum.ServiceDefaults.Grpc;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Continuum.Registry;
+
+public sealed partial class RegistryGrpcService
+{
+    public override async Task<CreateModelVersionResponse> CreateModelVersion(
+        IAsyncStreamReader<CreateModelVersionRequest> requestStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        if (!await requestStream.MoveNext(ct)
+            || requestStream.Current.PayloadCase != CreateModelVersionRequest.PayloadOneofCase.Metadata)
+        {
+            RpcErrors.ThrowInvalidArgument("metadata", "the first message of an upload must carry the metadata.");
+        }
+
+        var upload = requestStream.Current.Metadata;
+        var model = ModelNames.ParseModel(upload.Parent, "metadata.parent");
+        ModelValidation.Upload(upload);
+        await RequireModelAsync(model, ct);
+        if (upload.ModelVersion.Lineage?.ParentModelVersion is { Length: > 0 } parent)
+        {
+            await RequireVersionAsync(ModelNames.ParseVersion(parent,
+                "metadata.model_version.lineage.parent_model_version", allowLatest: false), ct);
+        }
+
+        return await versions.CreateAsync(model, upload, requestStream, ct);
+    }
+
+    public override async Task<GetModelVersionResponse> GetModelVersion(
+        GetModelVersionRequest request, ServerCallContext context)
+    {
+        var reference = ModelNames.ParseVersion(request.Name, "name");
+
+        var row = await RequireVersionAsync(reference, context.CancellationToken);
+
+        return new GetModelVersionResponse { ModelVersion = await ToProtoAsync(row, context.CancellationToken) };
+    }
+
+    public override async Task<ListModelVersionsResponse> ListModelVersions(
+        ListModelVersionsRequest request, ServerCallContext context)
+    {
+        var id = ModelNames.ParseModel(request.Parent, "parent");
+        var size = Paging.Size(request.PageSize);
+        var after = Paging.After(request.PageToken) is { } token ? ParseAfter(token) : 0;
+
+        await RequireModelAsync(id, context.CancellationToken);
+        var rows = await repository.ListVersionsAsync(id, after, size + 1, context.CancellationToken);
+        var aliases = (await repository.ListAliasesAsync([id], context.CancellationToken)).ToLookup(a => a.Version);
+
+        var response = new ListModelVersionsResponse
+        {
+            ModelVersions =
+            {
+                rows.Take(size).Select(r => ModelMapper.ToProto(r, aliases[r.Version].Select(a => a.Alias))),
+            },
+        };
+        if (rows.Count > size)
+        {
+            response.NextPageToken = Paging.Token(
+                rows[size - 1].Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return response;
+    }
+
+    public override async Task<Empty> DeleteModelVersion(DeleteModelVersionRequest request, ServerCallContext context)
+    {
+        var reference = ModelNames.ParseVersion(request.Name, "name", allowLatest: false);
+        var name = ModelNames.Version(reference.Model, reference.Number!.Value);
+
+        var result = await repository.DeleteVersionAsync(reference.Model, reference.Number.Value, ModelMapper.Now(),
+            context.CancellationToken);
+        if (!result.Found)
+        {
+            RpcErrors.ThrowNotFound("model version", name);
+        }
+
+        if (result.BlockingAliases.Count > 0)
+        {
+            var alias = result.BlockingAliases[0];
+            RpcErrors.ThrowFailedPrecondition(Domain, "ALIAS_REFERENCES_VERSION",
+                $"Alias '{ModelNames.Alias(reference.Model, alias)}' points to '{name}'; move or delete it first.",
+                new Dictionary<string, string> { ["alias"] = alias });
+        }
+
+        foreach (var blob in result.Orphans)
+        {
+            await blobs.DeleteAsync(blob, CancellationToken.None);
+        }
+
+        return new Empty();
+    }
+
+    public override async Task DownloadModelVersion(DownloadModelVersionRequest request,
+        IServerStreamWriter<DownloadModelVersionResponse> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var reference = ModelNames.ParseVersion(request.Name, "name");
+        if (request.Offset < 0)
+        {
+            RpcErrors.ThrowInvalidArgument("offset", $"must not be negative, got {request.Offset}.");
+        }
+
+        var row = await RequireVersionAsync(reference, ct);
+        if (request.Format == ArtifactFormat.Safetensors)
+        {
+            // TODO(#4): export through TorchSharp.PyBridge; until then only the stored format is offered.
+            RpcErrors.ThrowFailedPrecondition(Domain, "FORMAT_NOT_AVAILABLE",
+                "This registry does not export safetensors yet; download the TorchSharp artifact.");
+        }
+
+        if (request.Offset > row.ArtifactSize)
+        {
+            throw new RpcException(new Status(StatusCode.OutOfRange,
+                $"offset {request.Offset} is past the end of the {row.ArtifactSize}-byte artifact."));
+        }
+
+        await using var file = await blobs.OpenReadAsync(row.ArtifactSha256, ct);
+        file.Seek(request.Offset, SeekOrigin.Begin);
+        var buffer = new byte[ChunkStream.MaxChunkBytes];
+        var offset = request.Offset;
+        do
+        {
+            var read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+            await responseStream.WriteAsync(new DownloadModelVersionResponse
+            {
+                Offset = offset,
+                Data = ByteString.CopyFrom(buffer, 0, read),
+                TotalSizeBytes = row.ArtifactSize,
+                Sha256 = row.ArtifactSha256,
+                Format = ArtifactFormat.Torchsharp,
+            }, ct);
+            offset += read;
+        }
+        while (offset < row.ArtifactSize);
+    }
+
+    private async Task<ModelVersionRow> RequireVersionAsync(ModelVersionRef reference, CancellationToken ct)
+    {
+        await RequireModelAsync(reference.Model, ct);
+        var row = await repository.GetVersionAsync(reference.Model, reference.Number, ct);
+        if (row is null)
+        {
+            RpcErrors.ThrowNotFound("model version", reference.Number is { } n
+                ? ModelNames.Version(reference.Model, n)
+                : $"{ModelNames.Model(reference.Model)}/versions/{ModelNames.Latest}");
+        }
+
+        return row;
+    }
+
+    private async Task<ModelVersion> ToProtoAsync(ModelVersionRow row, CancellationToken ct)
+    {
+        var aliases = await repository.ListAliasesAsync([row.Model], ct);
+        return ModelMapper.ToProto(row, aliases.Where(a => a.Version == row.Version).Select(a => a.Alias));
+    }
+
+    private static long ParseAfter(string token) =>
+        long.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture,
+            out var n)
+            ? n
+            : throw RpcErrors.InvalidArgument(("page_token", "is not a token returned by this call."));
+}

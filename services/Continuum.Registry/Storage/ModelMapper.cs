@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text.Json;
+using Continuum.Registry.V1;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Continuum.Registry.Storage;
+
+/// <summary>Rows to the messages clients see.</summary>
+public static class ModelMapper
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    public static RegisteredModel ToProto(ModelRow row, IEnumerable<AliasRow> aliases) => new()
+    {
+        Name = ModelNames.Model(row.Id),
+        Description = row.Description,
+        Tags = { JsonSerializer.Deserialize<Dictionary<string, string>>(row.TagsJson)! },
+        CreateTime = ToTimestamp(row.CreateTime),
+        UpdateTime = ToTimestamp(row.UpdateTime),
+        LatestVersion = row.LatestVersion > 0 ? ModelNames.Version(row.Id, row.LatestVersion) : "",
+        VersionCount = (int)row.VersionCount,
+        Aliases = { aliases.Select(ToProto) },
+    };
+
+    /// <param name="aliases">Ids of the aliases that point to this version.</param>
+    public static ModelVersion ToProto(ModelVersionRow row, IEnumerable<string> aliases)
+    {
+        var version = Parser.Parse<ModelVersion>(row.VersionJson);
+        version.Aliases.Add(aliases);
+        return version;
+    }
+
+    public static ModelAlias ToProto(AliasRow row) => new()
+    {
+        Name = ModelNames.Alias(row.Model, row.Alias),
+        ModelVersion = ModelNames.Version(row.Model, row.Version),
+        UpdateTime = ToTimestamp(row.UpdateTime),
+        UpdatedBy = row.UpdatedBy,
+        Reason = row.Reason,
+        Gated = row.Gated != 0,
+    };
+
+    public static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+    private static Timestamp ToTimestamp(string time) =>
+        Timestamp.FromDateTimeOffset(DateTimeOffset.Parse(time, CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,162 @@
+using Continuum.Events;
+using Continuum.Registry.V1;
+using Continuum.Tests.Infrastructure;
+using Grpc.Core;
+
+namespace Continuum.Tests.Registry;
+
+/// <summary>Model versions: numbering under concurrency, checked uploads, downloads and deletes.</summary>
+public sealed class ModelVersionsApiTests
+{
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task CreateModelVersion_TwentyAtOnce_NumbersOneToTwentyAndOneEventEach(Backend backend)
+    {
+        var inbox = new EventInbox<ModelVersionCreated>();
+        await using var host = await RunningHost.StartAsync(backend, inbox.AttachTo);
+        var registry = new RegistryClient(host.Channel);
+        await registry.CreateModelAsync("digits");
+
+        var created = await Task.WhenAll(Enumerable.Range(0, 20)
+            .Select(i => registry.UploadAsync("digits", RegistryClient.Artifact(2000 + i, seed: i))));
+        var listed = await registry.ListVersionsAsync("digits");
+        await inbox.WaitForAsync(e => e.VersionNumber == 20);
+        await Task.WhenAll(Enumerable.Range(1, 20).Select(n => inbox.WaitForAsync(e => e.VersionNumber == n)));
+
+        Assert.Equal(Enumerable.Range(1, 20).Select(n => (long)n),
+            created.Select(c => c.ModelVersion.VersionNumber).Order());
+        Assert.Equal(Enumerable.Range(1, 20).Select(n => $"models/digits/versions/{n}"), listed.Select(v => v.Name));
+        Assert.All(listed, v => Assert.Equal(ModelVersionState.Ready, v.State));
+        var fifth = created.Single(c => c.ModelVersion.VersionNumber == 5).ModelVersion;
+        Assert.Equal(fifth.Artifact.Sha256, inbox.Received.Single(e => e.VersionNumber == 5).ArtifactSha256);
+        Assert.Equal(20, RegistryClient.BlobFiles(host).Length);
+    }
+
+    [Theory]
+    [InlineData(Backend.Embedded, "digest")]
+    [InlineData(Backend.Embedded, "short")]
+    [InlineData(Backend.Embedded, "long")]
+    [InlineData(Backend.Embedded, "cut")]
+    [InlineData(Backend.Server, "digest")]
+    [InlineData(Backend.Server, "cut")]
+    public async Task CreateModelVersion_BrokenUpload_NoVersionNoBlobThenRetrySucceedsOnce(Backend backend, string kind)
+    {
+        await using var host = await RunningHost.StartAsync(backend);
+        var registry = new RegistryClient(host.Channel);
+        await registry.CreateModelAsync("digits");
+        var artifact = RegistryClient.Artifact(3 * RegistryClient.ChunkBytes + 100, seed: 7);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => kind switch
+        {
+            "digest" => registry.UploadAsync("digits", artifact, m => m.ArtifactSha256 = new string('0', 64)),
+            "short" => registry.UploadAsync("digits", artifact, m => m.ArtifactSizeBytes = artifact.Length + 1),
+            "long" => registry.UploadAsync("digits", artifact, m => m.ArtifactSizeBytes = artifact.Length - 1),
+            _ => registry.UploadAsync("digits", artifact, cutAfterBytes: 2 * RegistryClient.ChunkBytes),
+        });
+        var versionsAfterFailure = await registry.ListVersionsAsync("digits");
+        var blobsAfterFailure = RegistryClient.BlobFiles(host);
+        var retry = await registry.UploadAsync("digits", artifact, m => m.RequestId = "job-1");
+        var again = await registry.UploadAsync("digits", artifact, m => m.RequestId = "job-1");
+
+        if (kind == "cut")
+        {
+            Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        }
+        else
+        {
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            Assert.Equal(kind == "digest" ? "metadata.artifact_sha256" : "metadata.artifact_size_bytes",
+                RegistryClient.SingleViolation(error).Field);
+        }
+
+        Assert.Empty(versionsAfterFailure);
+        Assert.Empty(blobsAfterFailure);
+        Assert.Equal(1, retry.ModelVersion.VersionNumber);
+        Assert.False(retry.AlreadyExisted);
+        Assert.Equal(1, again.ModelVersion.VersionNumber);
+        Assert.True(again.AlreadyExisted);
+        Assert.Single(await registry.ListVersionsAsync("digits"));
+        Assert.Single(RegistryClient.BlobFiles(host));
+    }
+
+    [Theory]
+    [InlineData("models/../versions")]
+    [InlineData("models/..")]
+    [InlineData("models/a/b")]
+    [InlineData("models/Digits")]
+    [InlineData("models/di\u0000gits")]
+    [InlineData("models/%2e%2e")]
+    [InlineData("models/..%2fetc")]
+    [InlineData("../../etc/passwd")]
+    public async Task CreateModelVersion_ParentBreaksTheRule_InvalidArgumentAndNothingWritten(string parent)
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var registry = new RegistryClient(host.Channel);
+        var before = Directory.GetFileSystemEntries(host.DataDir, "*", SearchOption.AllDirectories).ToHashSet();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            registry.UploadAsync("x", RegistryClient.Artifact(5000, seed: 3), m => m.Parent = parent));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("metadata.parent", RegistryClient.SingleViolation(error).Field);
+        Assert.Empty(RegistryClient.BlobFiles(host));
+        var after = Directory.GetFileSystemEntries(host.DataDir, "*", SearchOption.AllDirectories);
+        // The only new entries are the blob store's own (empty) folders and SQLite's journal files.
+        var blobRoot = Path.Combine(host.DataDir, "blobs");
+        Assert.All(after.Where(p => !before.Contains(p)), path => Assert.True(
+            (path.StartsWith(blobRoot, StringComparison.Ordinal) && Directory.Exists(path))
+            || path.EndsWith("-wal", StringComparison.Ordinal) || path.EndsWith("-shm", StringComparison.Ordinal),
+            path));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task DownloadModelVersion_WholeAndFromOffset_ExactBytes(Backend backend)
+    {
+        await using var host = await RunningHost.StartAsync(backend);
+        var registry = new RegistryClient(host.Channel);
+        await registry.CreateModelAsync("digits");
+        var artifact = RegistryClient.Artifact(2 * RegistryClient.ChunkBytes + 12_345, seed: 11);
+        await registry.UploadAsync("digits", artifact);
+
+        var whole = await registry.DownloadAsync("models/digits/versions/latest");
+        var resumed = await registry.DownloadAsync("models/digits/versions/1", offset: 1_500_000);
+        var past = await Assert.ThrowsAsync<RpcException>(() =>
+            registry.DownloadAsync("models/digits/versions/1", offset: artifact.Length + 1));
+        var negative = await Assert.ThrowsAsync<RpcException>(() =>
+            registry.DownloadAsync("models/digits/versions/1", offset: -1));
+
+        var bytes = whole.SelectMany(c => c.Data.ToByteArray()).ToArray();
+        Assert.Equal(RegistryClient.Sha256(artifact), RegistryClient.Sha256(bytes));
+        Assert.Equal([0L, RegistryClient.ChunkBytes, 2L * RegistryClient.ChunkBytes], whole.Select(c => c.Offset));
+        Assert.All(whole, c => Assert.Equal(RegistryClient.Sha256(artifact), c.Sha256));
+        Assert.Equal(1_500_000, resumed[0].Offset);
+        Assert.Equal(artifact[1_500_000..], resumed.SelectMany(c => c.Data.ToByteArray()).ToArray());
+        Assert.Equal(StatusCode.OutOfRange, past.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, negative.StatusCode);
+        Assert.Equal("offset", RegistryClient.SingleViolation(negative).Field);
+    }
+
+    [Fact]
+    public async Task DeleteModelVersion_DeletedNumber_NotReusedAndBlobGone()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var registry = new RegistryClient(host.Channel);
+        await registry.CreateModelAsync("digits");
+        await registry.UploadAsync("digits", RegistryClient.Artifact(1000, seed: 1));
+        await registry.UploadAsync("digits", RegistryClient.Artifact(1000, seed: 2));
+
+        await registry.Raw.DeleteModelVersionAsync(new DeleteModelVersionRequest { Name = "models/digits/versions/2" })
+            .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
+        var third = await registry.UploadAsync("digits", RegistryClient.Artifact(1000, seed: 3));
+        var gone = await Assert.ThrowsAsync<RpcException>(() => registry.Raw.GetModelVersionAsync(
+            new GetModelVersionRequest { Name = "models/digits/versions/2" }).ResponseAsync
+            .WaitAsync(TestEnvironment.Timeout));
+
+        Assert.Equal(3, third.ModelVersion.VersionNumber);
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+        Assert.Equal(["models/digits/versions/1", "models/digits/versions/3"],
+            (await registry.ListVersionsAsync("digits")).Select(v => v.Name));
+        Assert.Equal(2, RegistryClient.BlobFiles(host).Length);
+    }
+}
