@@ -60,6 +60,13 @@ public sealed class ServerConnection : IDisposable
             await error.WriteLineAsync($"{e.StatusCode}: {e.Status.Detail}");
             return CliApp.ServerError;
         }
+        catch (IOException e)
+        {
+            // A connection that breaks while a stream is being written surfaces as I/O, not as a gRPC status.
+            await error.WriteLineAsync(
+                $"{StatusCode.Unavailable}: the connection to {parsed.GetValue(GlobalOptions.Server)} broke ({e.Message})");
+            return CliApp.ServerError;
+        }
     }
 
     /// <summary>What is wrong with --server or --api-key before any call is made, or null.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Continuum.Data.Analysis;
 using Continuum.Data.Content;
 using Continuum.Data.V1;
@@ -9,10 +10,12 @@ namespace Continuum.Data;
 
 public sealed partial class DataGrpcService
 {
-    /// <summary>
-    /// The most feature bytes one batch may carry, well under gRPC's default 4 MiB message limit with labels.
-    /// </summary>
-    public const int MaxBatchFeatureBytes = 4 << 20;
+    /// <summary>gRPC's default message limit, which every client has unless it raises its own.</summary>
+    public const int MaxBatchMessageBytes = 4 << 20;
+
+    // Room for the other fields of a batch message, and the most a packed int64 label can take.
+    private const int BatchOverheadBytes = 1024;
+    private const int MaxLabelBytes = 10;
 
     public override async Task ReadBatches(
         ReadBatchesRequest request, IServerStreamWriter<ReadBatchesResponse> responseStream, ServerCallContext context)
@@ -26,16 +29,18 @@ public sealed partial class DataGrpcService
 
         var dataset = await RequireDatasetAsync(reference.Dataset, ct);
         var classes = ValidateClasses(request.Classes, dataset.ClassCount, "classes", required: false);
-        var row = await RequireVersionAsync(reference, ct);
-        var content = await cache.GetAsync(row, ct);
-        var rowBytes = content.FeatureCount * sizeof(float);
-        if (request.BatchSize <= 0 || (long)request.BatchSize * rowBytes > MaxBatchFeatureBytes)
+        // Checked from the schema, before the version is loaded: a bad request should not cost a decode.
+        var rowBytes = JsonSerializer.Deserialize<int[]>(dataset.InputShape)!.Aggregate(1, (a, d) => a * d) * sizeof(float);
+        var maxBatch = (MaxBatchMessageBytes - BatchOverheadBytes) / (rowBytes + MaxLabelBytes);
+        if (request.BatchSize <= 0 || request.BatchSize > maxBatch)
         {
             RpcErrors.ThrowInvalidArgument("batch_size",
-                $"must be between 1 and {MaxBatchFeatureBytes / rowBytes} for this schema (4 MiB of features), "
+                $"must be between 1 and {maxBatch} for this schema (one batch fits a 4 MiB message), "
                 + $"got {request.BatchSize}.");
         }
 
+        var row = await RequireVersionAsync(reference, ct);
+        var content = await LoadContentAsync(row, ct);
         var split = content.Get(request.Split);
         if (split is null)
         {
@@ -93,8 +98,8 @@ public sealed partial class DataGrpcService
 
         var baseRow = await RequireVersionAsync(baseRef, ct);
         var targetRow = await RequireVersionAsync(targetRef, ct);
-        var before = await cache.GetAsync(baseRow, ct);
-        var after = await cache.GetAsync(targetRow, ct);
+        var before = await LoadContentAsync(baseRow, ct);
+        var after = await LoadContentAsync(targetRow, ct);
 
         var comparison = Checked(() =>
             VersionComparer.Compare(before, after, split, baseDataset.ClassCount, threshold));

@@ -26,7 +26,7 @@ public sealed partial class DataGrpcService
         var dataset = await RequireDatasetAsync(DatasetNames.ParseDataset(upload.Parent, "metadata.parent"), ct);
         var decodeOptions = ValidateUpload(upload, dataset);
 
-        using var staging = new UploadStaging(Path.Combine(Path.GetFullPath(options.Value.DataDir), "uploads"),
+        using var staging = new UploadStaging(UploadStaging.RootFor(options.Value),
             upload.Files);
         await staging.ReceiveAsync(requestStream, ct);
         var content = await DecodeAsync(upload.Format, staging.Files, decodeOptions, ct);
@@ -182,10 +182,12 @@ public sealed partial class DataGrpcService
         for (var i = 0; i < upload.Files.Count; i++)
         {
             var file = upload.Files[i];
-            if (file.FileName.Length is 0 or > 255 || file.FileName.Any(char.IsControl))
+            // A name, not a path: it is shown to people and must never be mistaken for a place on disk.
+            if (file.FileName.Length is 0 or > 255 || file.FileName.Any(char.IsControl)
+                || file.FileName.IndexOfAny(['/', '\\']) >= 0 || file.FileName is "." or "..")
             {
                 RpcErrors.ThrowInvalidArgument($"metadata.files[{i}].file_name",
-                    "is 1 to 255 characters without control characters.");
+                    "is a file name of 1 to 255 characters, without path separators or control characters.");
             }
 
             if (file.SizeBytes < 0)
@@ -200,6 +202,13 @@ public sealed partial class DataGrpcService
         if (!double.IsFinite(divisor) || divisor <= 0 || divisor > float.MaxValue)
         {
             RpcErrors.ThrowInvalidArgument("metadata.value_divisor", $"must be positive and finite, got {divisor}.");
+        }
+
+        // IDX pixels reach 255: a divisor that small makes them infinite, which no model can learn from.
+        if (upload.Format == DataFormat.Idx && !float.IsFinite(255f / (float)divisor))
+        {
+            RpcErrors.ThrowInvalidArgument("metadata.value_divisor",
+                $"{divisor} turns pixel values up to 255 into infinity; use a larger divisor.");
         }
 
         return new DecodeOptions
@@ -235,7 +244,21 @@ public sealed partial class DataGrpcService
                 + $"{DatasetNames.Dataset(target.Id)} has shape {target.InputShape} and {target.ClassCount} classes.");
         }
 
-        return (await cache.GetAsync(row, ct), DatasetNames.Version(row.Dataset, row.Version));
+        return (await LoadContentAsync(row, ct), DatasetNames.Version(row.Dataset, row.Version));
+    }
+
+    /// <summary>A version's examples; stored data that cannot be read back is DataLoss, not the caller's fault.</summary>
+    private async Task<DatasetContent> LoadContentAsync(VersionRow row, CancellationToken ct)
+    {
+        try
+        {
+            return await cache.GetAsync(row, ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or ServiceDefaults.Blobs.BlobNotFoundException)
+        {
+            throw new RpcException(new Status(StatusCode.DataLoss,
+                $"The stored data of {DatasetNames.Version(row.Dataset, row.Version)} cannot be read back: {e.Message}"));
+        }
     }
 
     private async Task<VersionRow> RequireVersionAsync(VersionRef reference, CancellationToken ct)

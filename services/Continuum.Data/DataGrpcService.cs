@@ -187,6 +187,17 @@ public sealed partial class DataGrpcService(
         {
             RpcErrors.ThrowInvalidArgument(field, "each name is 1 to 200 characters without control characters.");
         }
+
+        // A CSV or JSON lines label may be a class name or a number: both must say one thing.
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
+        {
+            RpcErrors.ThrowInvalidArgument(field, "names a class twice; each class needs a name of its own.");
+        }
+
+        if (names.FirstOrDefault(n => long.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out _)) is { } number)
+        {
+            RpcErrors.ThrowInvalidArgument(field, $"'{number}' is a number; a label that is a number is a class index.");
+        }
     }
 
     private static void ValidateDescription(string description, string field)

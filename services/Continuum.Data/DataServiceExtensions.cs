@@ -21,6 +21,7 @@ public static class DataServiceExtensions
         builder.Services.AddSingleton<DatasetRepository>();
         builder.Services.AddSingleton<ContentCache>();
         builder.Services.AddScoped<VersionStore>();
+        builder.Services.AddHostedService<StaleUploadSweeper>();
         return builder;
     }
 

@@ -67,7 +67,8 @@ public static class CsvDecoder
             for (var i = 0; i < featureColumns.Length; i++)
             {
                 var col = row[featureColumns[i]];
-                if (!col.TryParse<float>(out var parsed))
+                // Float, not the default that also allows thousands separators: "1,5" must never read as 15.
+                if (!float.TryParse(col.Span, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
                 {
                     throw Invalid.File(file, $"{Where(row)}, column \"{header[featureColumns[i]]}\": "
                         + $"{Invalid.Quote(col.Span)} is not a number.");

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Continuum.Data.Formats;
 using Continuum.Data.V1;
+using Continuum.ServiceDefaults;
+using Continuum.ServiceDefaults.Blobs;
 using Continuum.ServiceDefaults.Grpc;
 using Grpc.Core;
 
@@ -20,6 +22,18 @@ public sealed class UploadStaging : IDisposable
     private readonly FileStream?[] streams;
     private readonly IncrementalHash[] hashes;
     private readonly long[] sizes;
+
+    /// <summary>Where uploads (and raw files being decoded again) are staged: <c>uploads/</c> in the data folder.</summary>
+    public static string RootFor(ContinuumOptions options) => Path.Combine(Path.GetFullPath(options.DataDir), "uploads");
+
+    /// <summary>Removes uploads that a process killed mid-upload left behind under <paramref name="root"/>.</summary>
+    public static void SweepStale(string root)
+    {
+        if (Directory.Exists(root))
+        {
+            LocalBlobStore.DeleteStale(root, dir => Directory.Delete(dir, recursive: true));
+        }
+    }
 
     public UploadStaging(string root, IReadOnlyList<UploadFile> announced)
     {

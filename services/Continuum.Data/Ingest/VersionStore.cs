@@ -8,6 +8,7 @@ using Continuum.ServiceDefaults.Blobs;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -60,11 +61,18 @@ public sealed partial class VersionStore(
             var previous = await repository.GetVersionAsync(dataset.Id, null, ct);
             var comparison = previous is null ? null : await CompareAsync(dataset, previous, content, ct);
             var now = DateTimeOffset.UtcNow;
-            var (row, created) = await repository.InsertVersionAsync(
-                dataset.Id, contentSha, contentBlob, upload?.Recipe.ToJson(),
+            var inserted = await repository.InsertVersionAsync(
+                dataset.Id, dataset.CreateTime, contentSha, contentBlob, upload?.Recipe.ToJson(),
                 number => JsonFormatter.Default.Format(
                     Complete(template, dataset, content, contentSha, number, now, comparison)),
                 written, now.ToString("O"), ct);
+            if (inserted is not var (row, created))
+            {
+                throw new RpcException(new Status(StatusCode.Aborted,
+                    $"{DatasetNames.Dataset(dataset.Id)} was deleted or created anew while the version was being "
+                    + "stored; nothing was stored. Upload again if the dataset is still wanted."));
+            }
+
             if (!created)
             {
                 await DeleteUnreferencedAsync(written);

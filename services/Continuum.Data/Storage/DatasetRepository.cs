@@ -130,9 +130,13 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
     /// row, or the existing one when a version with the same content got there first. The number is the highest
     /// so far plus one; two writers racing for it collide on the primary key, and the loser tries again.
     /// </summary>
-    public async Task<(VersionRow Row, bool Created)> InsertVersionAsync(
-        string dataset, string contentSha256, string? contentBlob, string? decodeJson, Func<long, string> versionJson,
-        IReadOnlyCollection<string> blobs, string createTime, CancellationToken ct)
+    /// <param name="datasetCreateTime">
+    /// When the dataset the content was validated against was created: a dataset deleted and created again
+    /// under the same name meanwhile may have another schema, so then nothing is inserted and null returned.
+    /// </param>
+    public async Task<(VersionRow Row, bool Created)?> InsertVersionAsync(
+        string dataset, string datasetCreateTime, string contentSha256, string? contentBlob, string? decodeJson,
+        Func<long, string> versionJson, IReadOnlyCollection<string> blobs, string createTime, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -145,6 +149,14 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
             await using var tx = await connection.BeginTransactionAsync(ct);
             try
             {
+                var current = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                    "SELECT create_time FROM datasets WHERE id = @Dataset", new { Dataset = dataset }, tx,
+                    cancellationToken: ct));
+                if (current != datasetCreateTime)
+                {
+                    return null;
+                }
+
                 var number = 1 + await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                     "SELECT COALESCE(MAX(version), 0) FROM dataset_versions WHERE dataset = @Dataset",
                     new { Dataset = dataset }, tx, cancellationToken: ct));

@@ -15,6 +15,25 @@ public sealed class LocalBlobStore : IBlobStore
         this.root = Path.GetFullPath(root);
         tempDir = Path.Combine(this.root, "tmp");
         Directory.CreateDirectory(tempDir);
+        DeleteStale(tempDir, file => new FileInfo(file).Delete());
+    }
+
+    /// <summary>How old a temporary file must be before it counts as left behind by a process that died.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Removes what a killed process left in a scratch folder. Other processes may share the folder (one blob
+    /// volume, many services), so only entries untouched for <see cref="StaleAfter"/> go.
+    /// </summary>
+    public static void DeleteStale(string dir, Action<string> delete)
+    {
+        foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
+        {
+            if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(entry) > StaleAfter)
+            {
+                delete(entry);
+            }
+        }
     }
 
     public string Root => root;

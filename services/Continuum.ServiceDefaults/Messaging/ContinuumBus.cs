@@ -19,6 +19,8 @@ internal static class ContinuumBus
     {
         services.AddMassTransit(bus =>
         {
+            // MassTransit reports usage to its vendor over the internet by default; a service of ours calls no one.
+            bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(
                 new KebabCaseEndpointNameFormatter(options.Bus.QueuePrefix, includeNamespace: false));
             foreach (var register in modules.Registrations)

@@ -46,6 +46,7 @@ public sealed class CliTests
     [InlineData("datasets", "create", "x", "--shape", "28by28", "--classes", "10")]
     [InlineData("datasets", "upload", "x", "--format", "idx", "--train-images", "/nonexistent/file")]
     [InlineData("datasets", "upload", "x", "--format", "csv", "--train", "/etc/hostname")]
+    [InlineData("datasets", "upload", "x", "--format", "idx", "--train-images", "/tmp", "--train-labels", "/tmp")]
     public async Task Parse_BadUsage_ExitsTwo(params string[] args)
     {
         var (code, stdout, stderr) = await RunAsync(args);
@@ -74,13 +75,13 @@ public sealed class CliTests
             "--train-images", images, "--train-labels", classes, "--labels", "2,3"));
         var compare = await RunAsync(Server("datasets", "compare", "fashion@1", "fashion@latest"));
         var show = await RunAsync(Server("datasets", "show",
-            $"fashion@{JsonDocument.Parse(first.Stdout).RootElement.GetProperty("contentSha256").GetString()![..8]}"));
+            $"fashion@{ContentSha256(first.Stdout)[..8]}"));
 
         Assert.All(new[] { create, first, second, compare, show }, r => Assert.True(r.Code == CliApp.Ok, r.Stderr));
         Assert.Equal("datasets/fashion",
             JsonDocument.Parse(create.Stdout).RootElement.GetProperty("dataset").GetProperty("name").GetString());
         Assert.Equal("datasets/fashion/versions/2",
-            JsonDocument.Parse(second.Stdout).RootElement.GetProperty("name").GetString());
+            JsonDocument.Parse(second.Stdout).RootElement.GetProperty("datasetVersion").GetProperty("name").GetString());
         var comparison = JsonDocument.Parse(compare.Stdout).RootElement.GetProperty("comparison");
         Assert.Equal("SCENARIO_CLASS_INCREMENTAL", comparison.GetProperty("scenario").GetString());
         Assert.Equal([2, 3], comparison.GetProperty("classesAdded").EnumerateArray().Select(e => e.GetInt32()));
@@ -101,6 +102,9 @@ public sealed class CliTests
         Assert.StartsWith("NotFound:", stderr);
         Assert.Contains("datasets/nope", stderr);
     }
+
+    private static string ContentSha256(string uploadJson) =>
+        JsonDocument.Parse(uploadJson).RootElement.GetProperty("datasetVersion").GetProperty("contentSha256").GetString()!;
 
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
     {

@@ -85,6 +85,22 @@ public sealed class DatasetsApiTests
         Assert.Equal(field, Assert.Single(BadRequestOf(error).FieldViolations).Field);
     }
 
+    [Theory]
+    [InlineData("a,a,c")]
+    [InlineData("b,0,a")]
+    public async Task CreateDataset_AmbiguousClassNames_InvalidArgumentOnClassNames(string names)
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var client = new DataService.DataServiceClient(host.Channel);
+        var schema = new DatasetSchema { InputShape = { 4 }, ClassCount = 3, ClassNames = { names.Split(',') } };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.CreateDatasetAsync(
+            new CreateDatasetRequest { DatasetId = "bad", Dataset = new Dataset { Schema = schema } })
+            .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
+
+        Assert.Equal("dataset.schema.class_names", Assert.Single(BadRequestOf(error).FieldViolations).Field);
+    }
+
     [Fact]
     public async Task ListDatasets_PagesOfTwo_ReturnEveryDatasetOnceInNameOrder()
     {

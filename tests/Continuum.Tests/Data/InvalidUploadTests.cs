@@ -67,6 +67,7 @@ public sealed class InvalidUploadTests
     [InlineData("label,a,b\n0,1,2\n1,NaN,2\n", "metadata.files[0]", "row 2")]
     [InlineData("label,a,b\n0,1,2\n1,x,2\n", "metadata.files[0]", "row 2")]
     [InlineData("a,b\n1,2\n", "metadata.csv.label_column", "label")]
+    [InlineData("label,a,b\n0,\"1,5\",2\n", "metadata.files[0]", "row 1")]
     public async Task Upload_BadCsv_InvalidArgumentNamingTheRow(string csv, string field, string mentioned)
     {
         await using var host = await RunningHost.StartAsync(Backend.Embedded);
@@ -144,6 +145,35 @@ public sealed class InvalidUploadTests
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal("chunk.data", Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations).Field);
+        await AssertNothingStoredAsync(host, data);
+    }
+
+    [Theory]
+    [InlineData("../../etc/passwd", "metadata.files[0].file_name")]
+    [InlineData("..", "metadata.files[0].file_name")]
+    [InlineData("divisor", "metadata.value_divisor")]
+    public async Task Upload_BadMetadata_InvalidArgumentBeforeAnyByteIsStored(string fileName, string field)
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var data = new DataClient(host.Channel);
+        await data.CreateFashionDatasetAsync("fashion");
+        var (pixels, labels) = FashionMnist.ReadSlice(FashionMnist.TrainImages, FashionMnist.TrainLabels, 10);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => data.UploadAsync(
+            "fashion", DataFormat.Idx, DataClient.IdxParts(pixels, labels), m =>
+            {
+                if (fileName == "divisor")
+                {
+                    // 255 divided by this is past float32's range: every pixel would be infinite.
+                    m.ValueDivisor = 1e-38;
+                }
+                else
+                {
+                    m.Files[0].FileName = fileName;
+                }
+            }));
+
+        Assert.Equal(field, Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations).Field);
         await AssertNothingStoredAsync(host, data);
     }
 

@@ -6,7 +6,8 @@ namespace Continuum.Cli.Commands.Datasets;
 
 /// <summary>
 /// <c>NAME@VERSION</c> as people write it: a number, <c>latest</c>, or a prefix of the content hash; a bare
-/// <c>NAME</c> means the latest version.
+/// <c>NAME</c> means the latest version. Digits alone read as a version number unless they start with 0,
+/// which no number does: <c>fashion@0117</c> is a hash prefix, <c>fashion@117</c> version 117.
 /// </summary>
 public static class DatasetReferences
 {
@@ -18,9 +19,9 @@ public static class DatasetReferences
     {
         var at = reference.LastIndexOf('@');
         var dataset = DatasetName(at < 0 ? reference : reference[..at]);
-        var version = at < 0 ? "latest" : reference[(at + 1)..];
+        var version = at < 0 || at == reference.Length - 1 ? "latest" : reference[(at + 1)..];
         if (version == "latest"
-            || (long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0))
+            || (version[0] != '0' && long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
         {
             return $"{dataset}/versions/{version}";
         }

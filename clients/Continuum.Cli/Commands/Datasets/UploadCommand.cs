@@ -99,6 +99,13 @@ public static class UploadCommand
             var client = new DataService.DataServiceClient(connection.Invoker);
             var response = await UploadAsync(client, metadata, files.Select(f => f.Info).ToList(),
                 Output.Progress(parsed), ct);
+            if (Output.IsJson(parsed))
+            {
+                // The whole response, so a script can tell a new version from one that already existed.
+                await Output.WriteProtoAsync(parsed, response);
+                return CliApp.Ok;
+            }
+
             await DatasetsCommand.WriteVersionAsync(parsed, response.DatasetVersion,
                 response.AlreadyExisted ? "This content already exists; nothing new was stored." : null);
             return CliApp.Ok;
@@ -158,6 +165,13 @@ public static class UploadCommand
     {
         var option = new Option<FileInfo>(name) { Description = description };
         option.AcceptExistingOnly();
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && Directory.Exists(token.Value))
+            {
+                result.AddError($"{name} needs a file, and '{token.Value}' is a directory.");
+            }
+        });
         return option;
     }
 }
