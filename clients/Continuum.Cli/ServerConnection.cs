@@ -64,7 +64,8 @@ public sealed class ServerConnection : IDisposable
         {
             // A connection that breaks while a stream is being written surfaces as I/O, not as a gRPC status.
             await error.WriteLineAsync(
-                $"{StatusCode.Unavailable}: the connection to {parsed.GetValue(GlobalOptions.Server)} broke ({e.Message})");
+                $"{StatusCode.Unavailable}: the connection to {parsed.GetValue(GlobalOptions.Server)} broke "
+                + $"({e.Message})");
             return CliApp.ServerError;
         }
     }

@@ -30,7 +30,8 @@ public sealed partial class DataGrpcService
         var dataset = await RequireDatasetAsync(reference.Dataset, ct);
         var classes = ValidateClasses(request.Classes, dataset.ClassCount, "classes", required: false);
         // Checked from the schema, before the version is loaded: a bad request should not cost a decode.
-        var rowBytes = JsonSerializer.Deserialize<int[]>(dataset.InputShape)!.Aggregate(1, (a, d) => a * d) * sizeof(float);
+        var schemaShape = JsonSerializer.Deserialize<int[]>(dataset.InputShape)!;
+        var rowBytes = schemaShape.Aggregate(1, (a, d) => a * d) * sizeof(float);
         var maxBatch = (MaxBatchMessageBytes - BatchOverheadBytes) / (rowBytes + MaxLabelBytes);
         if (request.BatchSize <= 0 || request.BatchSize > maxBatch)
         {

@@ -247,7 +247,9 @@ public sealed partial class DataGrpcService
         return (await LoadContentAsync(row, ct), DatasetNames.Version(row.Dataset, row.Version));
     }
 
-    /// <summary>A version's examples; stored data that cannot be read back is DataLoss, not the caller's fault.</summary>
+    /// <summary>
+    /// A version's examples; stored data that cannot be read back is DataLoss, not the caller's fault.
+    /// </summary>
     private async Task<DatasetContent> LoadContentAsync(VersionRow row, CancellationToken ct)
     {
         try
@@ -257,7 +259,8 @@ public sealed partial class DataGrpcService
         catch (Exception e) when (e is InvalidDataException or ServiceDefaults.Blobs.BlobNotFoundException)
         {
             throw new RpcException(new Status(StatusCode.DataLoss,
-                $"The stored data of {DatasetNames.Version(row.Dataset, row.Version)} cannot be read back: {e.Message}"));
+                $"The stored data of {DatasetNames.Version(row.Dataset, row.Version)} cannot be read back: "
+                + e.Message));
         }
     }
 

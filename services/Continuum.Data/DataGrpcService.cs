@@ -194,9 +194,12 @@ public sealed partial class DataGrpcService(
             RpcErrors.ThrowInvalidArgument(field, "names a class twice; each class needs a name of its own.");
         }
 
-        if (names.FirstOrDefault(n => long.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out _)) is { } number)
+        var number = names.FirstOrDefault(
+            n => long.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out _));
+        if (number is not null)
         {
-            RpcErrors.ThrowInvalidArgument(field, $"'{number}' is a number; a label that is a number is a class index.");
+            RpcErrors.ThrowInvalidArgument(field,
+                $"'{number}' is a number; a label that is a number is a class index.");
         }
     }
 

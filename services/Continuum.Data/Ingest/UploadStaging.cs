@@ -23,8 +23,11 @@ public sealed class UploadStaging : IDisposable
     private readonly IncrementalHash[] hashes;
     private readonly long[] sizes;
 
-    /// <summary>Where uploads (and raw files being decoded again) are staged: <c>uploads/</c> in the data folder.</summary>
-    public static string RootFor(ContinuumOptions options) => Path.Combine(Path.GetFullPath(options.DataDir), "uploads");
+    /// <summary>
+    /// Where uploads (and raw files being decoded again) are staged: <c>uploads/</c> in the data folder.
+    /// </summary>
+    public static string RootFor(ContinuumOptions options) =>
+        Path.Combine(Path.GetFullPath(options.DataDir), "uploads");
 
     /// <summary>Removes uploads that a process killed mid-upload left behind under <paramref name="root"/>.</summary>
     public static void SweepStale(string root)

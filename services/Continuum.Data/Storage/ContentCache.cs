@@ -65,7 +65,8 @@ public sealed class ContentCache(IBlobStore blobs, IOptions<ContinuumOptions> op
 
     private async Task<DatasetContent> DecodeRawFilesAsync(DecodeRecipe recipe)
     {
-        var dir = Directory.CreateDirectory(Path.Combine(Ingest.UploadStaging.RootFor(options.Value), Guid.NewGuid().ToString("N")));
+        var dir = Directory.CreateDirectory(
+            Path.Combine(Ingest.UploadStaging.RootFor(options.Value), Guid.NewGuid().ToString("N")));
         try
         {
             var files = new List<UploadedFile>();

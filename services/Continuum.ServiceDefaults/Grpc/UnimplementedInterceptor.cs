@@ -69,7 +69,8 @@ internal sealed class UnimplementedInterceptor : Interceptor
         }
     }
 
-    private static bool IsBare(RpcException e) => e.StatusCode == StatusCode.Unimplemented && e.Status.Detail.Length == 0;
+    private static bool IsBare(RpcException e) =>
+        e.StatusCode == StatusCode.Unimplemented && e.Status.Detail.Length == 0;
 
     private static RpcException Explained(ServerCallContext context) => new(new Status(
         StatusCode.Unimplemented, $"{context.Method.TrimStart('/')} is not built yet in Continuum {Version}."));

@@ -81,7 +81,8 @@ public sealed class CliTests
         Assert.Equal("datasets/fashion",
             JsonDocument.Parse(create.Stdout).RootElement.GetProperty("dataset").GetProperty("name").GetString());
         Assert.Equal("datasets/fashion/versions/2",
-            JsonDocument.Parse(second.Stdout).RootElement.GetProperty("datasetVersion").GetProperty("name").GetString());
+            JsonDocument.Parse(second.Stdout).RootElement.GetProperty("datasetVersion").GetProperty("name")
+                .GetString());
         var comparison = JsonDocument.Parse(compare.Stdout).RootElement.GetProperty("comparison");
         Assert.Equal("SCENARIO_CLASS_INCREMENTAL", comparison.GetProperty("scenario").GetString());
         Assert.Equal([2, 3], comparison.GetProperty("classesAdded").EnumerateArray().Select(e => e.GetInt32()));
@@ -104,7 +105,8 @@ public sealed class CliTests
     }
 
     private static string ContentSha256(string uploadJson) =>
-        JsonDocument.Parse(uploadJson).RootElement.GetProperty("datasetVersion").GetProperty("contentSha256").GetString()!;
+        JsonDocument.Parse(uploadJson).RootElement.GetProperty("datasetVersion").GetProperty("contentSha256")
+            .GetString()!;
 
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
     {

@@ -184,7 +184,11 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
         var request = new CreateDerivedDatasetVersionRequest
         {
             Parent = "datasets/small",
-            SelectClasses = new SelectClassesDerivation { SourceVersion = "datasets/fashion/versions/1", Classes = { 1 } },
+            SelectClasses = new SelectClassesDerivation
+            {
+                SourceVersion = "datasets/fashion/versions/1",
+                Classes = { 1 },
+            },
         };
 
         var error = await Assert.ThrowsAsync<RpcException>(

@@ -61,7 +61,9 @@ public sealed class EmbeddedHostTests
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-        Assert.Equal("continuum.registry.v1.RegistryService/GetLineage is not built yet in Continuum 0.1.0.", error.Status.Detail);
+        Assert.Equal(
+            "continuum.registry.v1.RegistryService/GetLineage is not built yet in Continuum 0.1.0.",
+            error.Status.Detail);
     }
 
     [Fact]
