@@ -195,21 +195,7 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
         return await UnreferencedAsync(connection, null, blobs, ct);
     }
 
-    private static async Task<IReadOnlyList<string>> UnreferencedAsync(
-        DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> blobs, CancellationToken ct)
-    {
-        var orphans = new List<string>();
-        foreach (var blob in blobs.Distinct())
-        {
-            var used = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM dataset_blobs WHERE sha256 = @Sha", new { Sha = blob }, tx,
-                cancellationToken: ct));
-            if (used == 0)
-            {
-                orphans.Add(blob);
-            }
-        }
-
-        return orphans;
-    }
+    private static Task<IReadOnlyList<string>> UnreferencedAsync(
+        DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> blobs, CancellationToken ct) =>
+        BlobReferences.UnreferencedAsync(connection, tx, "SELECT COUNT(*) FROM dataset_blobs WHERE sha256 = @Sha", blobs, ct);
 }

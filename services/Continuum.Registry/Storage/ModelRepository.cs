@@ -133,21 +133,7 @@ public sealed partial class ModelRepository(
         return await UnreferencedAsync(connection, null, blobs, ct);
     }
 
-    private static async Task<IReadOnlyList<string>> UnreferencedAsync(
-        DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> blobs, CancellationToken ct)
-    {
-        var orphans = new List<string>();
-        foreach (var blob in blobs.Distinct())
-        {
-            var used = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM model_versions WHERE artifact_sha256 = @Sha", new { Sha = blob }, tx,
-                cancellationToken: ct));
-            if (used == 0)
-            {
-                orphans.Add(blob);
-            }
-        }
-
-        return orphans;
-    }
+    private static Task<IReadOnlyList<string>> UnreferencedAsync(
+        DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> blobs, CancellationToken ct) =>
+        BlobReferences.UnreferencedAsync(connection, tx, "SELECT COUNT(*) FROM model_versions WHERE artifact_sha256 = @Sha", blobs, ct);
 }
