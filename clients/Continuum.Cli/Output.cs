@@ -27,12 +27,25 @@ public static class Output
     public static Task WriteProtoAsync(ParseResult parsed, IMessage message) =>
         parsed.InvocationConfiguration.Output.WriteLineAsync(ProtoJson.Format(message));
 
-    /// <summary>A console on standard output, for tables.</summary>
-    public static IAnsiConsole Console(ParseResult parsed) =>
-        AnsiConsole.Create(new AnsiConsoleSettings
+    /// <summary>
+    /// A console on standard output, for tables. Piped output is not wrapped at 80 columns, which would split
+    /// hashes and names across lines for grep and awk; COLUMNS, when set, decides the width.
+    /// </summary>
+    public static IAnsiConsole Console(ParseResult parsed)
+    {
+        var output = parsed.InvocationConfiguration.Output;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0)
         {
-            Out = new AnsiConsoleOutput(parsed.InvocationConfiguration.Output),
-        });
+            console.Profile.Width = columns;
+        }
+        else if (!ReferenceEquals(output, System.Console.Out) || System.Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 240;
+        }
+
+        return console;
+    }
 
     /// <summary>
     /// A console on standard error for progress, or null when standard error is not a terminal: progress is
