@@ -12,7 +12,7 @@ public readonly record struct VersionRef(string Dataset, long? Number);
 /// </summary>
 public static class DatasetNames
 {
-    public const string Latest = "latest";
+    public const string Latest = ResourceNames.Latest;
 
     public static string Dataset(string id) => $"datasets/{id}";
 
@@ -22,17 +22,8 @@ public static class DatasetNames
     /// <summary>
     /// The dataset id in <c>datasets/{dataset}</c>, or InvalidArgument naming <paramref name="field"/>.
     /// </summary>
-    public static string ParseDataset(string name, string field)
-    {
-        var parts = name.Split('/');
-        if (parts.Length != 2 || parts[0] != "datasets")
-        {
-            RpcErrors.ThrowInvalidArgument(field,
-                $"'{ResourceIds.Printable(name)}' is not of the form datasets/{{dataset}}.");
-        }
-
-        return ResourceIds.Require(parts[1], field);
-    }
+    public static string ParseDataset(string name, string field) =>
+        ResourceNames.ParseId(name, "datasets", "dataset", field);
 
     /// <summary>
     /// The version in <c>datasets/{dataset}/versions/{number|latest}</c>, or InvalidArgument naming
@@ -40,26 +31,7 @@ public static class DatasetNames
     /// </summary>
     public static VersionRef ParseVersion(string name, string field)
     {
-        var parts = name.Split('/');
-        if (parts.Length != 4 || parts[0] != "datasets" || parts[2] != "versions")
-        {
-            RpcErrors.ThrowInvalidArgument(field,
-                $"'{ResourceIds.Printable(name)}' is not of the form "
-                + $"datasets/{{dataset}}/versions/{{number or latest}}.");
-        }
-
-        var id = ResourceIds.Require(parts[1], field);
-        if (parts[3] == Latest)
-        {
-            return new VersionRef(id, null);
-        }
-
-        if (!long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
-        {
-            RpcErrors.ThrowInvalidArgument(field,
-                $"version '{ResourceIds.Printable(parts[3])}' is not a positive number or 'latest'.");
-        }
-
+        var (id, number) = ResourceNames.ParseVersion(name, "datasets", "dataset", field, allowLatest: true);
         return new VersionRef(id, number);
     }
 }

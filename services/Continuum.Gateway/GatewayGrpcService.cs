@@ -1,4 +1,3 @@
-using System.Reflection;
 using Continuum.Gateway.V1;
 using Continuum.ServiceDefaults;
 using Grpc.Core;
@@ -9,10 +8,6 @@ namespace Continuum.Gateway;
 public sealed class GatewayGrpcService(GatewayTopology topology, IEnumerable<ContinuumService> hosted)
     : GatewayService.GatewayServiceBase
 {
-    private static readonly string Version =
-        typeof(GatewayGrpcService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()
-            ?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-
     public override Task<GetGatewayInfoResponse> GetGatewayInfo(
         GetGatewayInfoRequest request, ServerCallContext context)
     {
@@ -26,7 +21,7 @@ public sealed class GatewayGrpcService(GatewayTopology topology, IEnumerable<Con
         // TODO: api_key_required, project and roles stay at their defaults until API keys are checked.
         return Task.FromResult(new GetGatewayInfoResponse
         {
-            ServerVersion = Version,
+            ServerVersion = ContinuumVersion.Current,
             Mode = topology.Routed.Count > 0 ? DeploymentMode.Distributed : DeploymentMode.Embedded,
             Services = { routes },
         });

@@ -15,7 +15,7 @@ public readonly record struct ModelAliasRef(string Model, string Alias);
 /// </summary>
 public static class ModelNames
 {
-    public const string Latest = "latest";
+    public const string Latest = ResourceNames.Latest;
 
     public static string Model(string id) => $"models/{id}";
 
@@ -25,36 +25,19 @@ public static class ModelNames
     public static string Alias(string id, string alias) => $"models/{id}/aliases/{alias}";
 
     /// <summary>The model id in <c>models/{model}</c>, or InvalidArgument naming <paramref name="field"/>.</summary>
-    public static string ParseModel(string name, string field)
-    {
-        var parts = Split(name, 2, null, field, "models/{model}");
-        return ResourceIds.Require(parts[1], field);
-    }
+    public static string ParseModel(string name, string field) =>
+        ResourceNames.ParseId(name, "models", "model", field);
 
-    /// <summary>The version in <c>models/{model}/versions/{number|latest}</c>.</summary>
     public static ModelVersionRef ParseVersion(string name, string field, bool allowLatest = true)
     {
-        var parts = Split(name, 4, "versions", field, "models/{model}/versions/{version}");
-        var id = ResourceIds.Require(parts[1], field);
-        if (allowLatest && parts[3] == Latest)
-        {
-            return new ModelVersionRef(id, null);
-        }
-
-        if (!long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
-        {
-            RpcErrors.ThrowInvalidArgument(field, $"version '{ResourceIds.Printable(parts[3])}' is not a positive "
-                + (allowLatest ? "number or 'latest'." : "number."));
-        }
-
+        var (id, number) = ResourceNames.ParseVersion(name, "models", "model", field, allowLatest);
         return new ModelVersionRef(id, number);
     }
 
-    /// <summary>The alias in <c>models/{model}/aliases/{alias}</c>.</summary>
     public static ModelAliasRef ParseAlias(string name, string field)
     {
-        var parts = Split(name, 4, "aliases", field, "models/{model}/aliases/{alias}");
-        return new ModelAliasRef(ResourceIds.Require(parts[1], field), RequireAliasId(parts[3], field));
+        var (id, alias) = ResourceNames.ParseChild(name, "models", "model", "aliases", "alias", field);
+        return new ModelAliasRef(id, RequireAliasId(alias, field));
     }
 
     /// <summary>
@@ -71,16 +54,5 @@ public static class ModelNames
         }
 
         return alias;
-    }
-
-    private static string[] Split(string name, int count, string? collection, string field, string form)
-    {
-        var parts = name.Split('/');
-        if (parts.Length != count || parts[0] != "models" || (collection is not null && parts[2] != collection))
-        {
-            RpcErrors.ThrowInvalidArgument(field, $"'{ResourceIds.Printable(name)}' is not of the form {form}.");
-        }
-
-        return parts;
     }
 }

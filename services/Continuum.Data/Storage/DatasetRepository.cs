@@ -197,5 +197,6 @@ public sealed class DatasetRepository([FromKeyedServices(DataServiceExtensions.S
 
     private static Task<IReadOnlyList<string>> UnreferencedAsync(
         DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> blobs, CancellationToken ct) =>
-        BlobReferences.UnreferencedAsync(connection, tx, "SELECT COUNT(*) FROM dataset_blobs WHERE sha256 = @Sha", blobs, ct);
+        BlobReferences.UnreferencedAsync(
+            connection, tx, "SELECT COUNT(*) FROM dataset_blobs WHERE sha256 = @Sha", blobs, ct);
 }

@@ -135,5 +135,6 @@ public sealed partial class ModelRepository(
 
     private static Task<IReadOnlyList<string>> UnreferencedAsync(
         DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> blobs, CancellationToken ct) =>
-        BlobReferences.UnreferencedAsync(connection, tx, "SELECT COUNT(*) FROM model_versions WHERE artifact_sha256 = @Sha", blobs, ct);
+        BlobReferences.UnreferencedAsync(
+            connection, tx, "SELECT COUNT(*) FROM model_versions WHERE artifact_sha256 = @Sha", blobs, ct);
 }

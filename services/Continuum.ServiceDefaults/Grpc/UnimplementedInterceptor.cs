@@ -1,4 +1,3 @@
-using System.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -10,10 +9,6 @@ namespace Continuum.ServiceDefaults.Grpc;
 /// </summary>
 internal sealed class UnimplementedInterceptor : Interceptor
 {
-    private static readonly string Version =
-        typeof(UnimplementedInterceptor).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()
-            ?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -73,5 +68,6 @@ internal sealed class UnimplementedInterceptor : Interceptor
         e.StatusCode == StatusCode.Unimplemented && e.Status.Detail.Length == 0;
 
     private static RpcException Explained(ServerCallContext context) => new(new Status(
-        StatusCode.Unimplemented, $"{context.Method.TrimStart('/')} is not built yet in Continuum {Version}."));
+        StatusCode.Unimplemented,
+        $"{context.Method.TrimStart('/')} is not built yet in Continuum {ContinuumVersion.Current}."));
 }

@@ -49,7 +49,7 @@ public sealed class DatasetsApiTests
         var error = await Assert.ThrowsAsync<RpcException>(() => data.CreateFashionDatasetAsync(id));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal("dataset_id", Assert.Single(BadRequestOf(error).FieldViolations).Field);
+        Assert.Equal("dataset_id", RpcErrorDetails.SingleViolation(error).Field);
         Assert.Empty((await data.Raw.ListDatasetsAsync(new ListDatasetsRequest())).Datasets);
     }
 
@@ -82,7 +82,7 @@ public sealed class DatasetsApiTests
         }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal(field, Assert.Single(BadRequestOf(error).FieldViolations).Field);
+        Assert.Equal(field, RpcErrorDetails.SingleViolation(error).Field);
     }
 
     [Theory]
@@ -98,7 +98,7 @@ public sealed class DatasetsApiTests
             new CreateDatasetRequest { DatasetId = "bad", Dataset = new Dataset { Schema = schema } })
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
-        Assert.Equal("dataset.schema.class_names", Assert.Single(BadRequestOf(error).FieldViolations).Field);
+        Assert.Equal("dataset.schema.class_names", RpcErrorDetails.SingleViolation(error).Field);
     }
 
     [Fact]
@@ -155,8 +155,4 @@ public sealed class DatasetsApiTests
         Assert.Equal("Zalando's article images", updated.Dataset.Description);
         Assert.Equal(10, updated.Dataset.Schema.ClassCount);
     }
-
-    internal static BadRequest BadRequestOf(RpcException error) =>
-        error.GetRpcStatus()?.GetDetail<BadRequest>()
-            ?? throw new Xunit.Sdk.XunitException($"No BadRequest detail in: {error.Status}");
 }

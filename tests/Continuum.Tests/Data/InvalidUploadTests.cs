@@ -56,7 +56,7 @@ public sealed class InvalidUploadTests
         ]));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        var violation = Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations);
+        var violation = RpcErrorDetails.SingleViolation(error);
         Assert.Equal(field, violation.Field);
         Assert.Contains(mentioned, violation.Description);
         await AssertNothingStoredAsync(host, data);
@@ -83,7 +83,7 @@ public sealed class InvalidUploadTests
             m => m.Csv = new CsvOptions { LabelColumn = "label" }));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        var violation = Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations);
+        var violation = RpcErrorDetails.SingleViolation(error);
         Assert.Equal(field, violation.Field);
         Assert.Contains(mentioned, violation.Description);
         await AssertNothingStoredAsync(host, data, "table");
@@ -116,7 +116,7 @@ public sealed class InvalidUploadTests
             "fashion", DataFormat.Idx, DataClient.IdxParts(pixels, labels), m => m.Files[1].SizeBytes += 1));
 
         Assert.Equal("metadata.files[1].size_bytes",
-            Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations).Field);
+            RpcErrorDetails.SingleViolation(error).Field);
         await AssertNothingStoredAsync(host, data);
     }
 
@@ -144,7 +144,7 @@ public sealed class InvalidUploadTests
         await call.RequestStream.CompleteAsync().WaitAsync(TestEnvironment.Timeout);
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
-        Assert.Equal("chunk.data", Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations).Field);
+        Assert.Equal("chunk.data", RpcErrorDetails.SingleViolation(error).Field);
         await AssertNothingStoredAsync(host, data);
     }
 
@@ -173,7 +173,7 @@ public sealed class InvalidUploadTests
                 }
             }));
 
-        Assert.Equal(field, Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations).Field);
+        Assert.Equal(field, RpcErrorDetails.SingleViolation(error).Field);
         await AssertNothingStoredAsync(host, data);
     }
 
@@ -197,10 +197,7 @@ public sealed class InvalidUploadTests
                 new ListDatasetVersionsRequest { Parent = $"datasets/{dataset}" })
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
         Assert.Empty(versions.DatasetVersions);
-        Assert.Empty(FilesUnder(Path.Combine(host.DataDir, "blobs")));
-        Assert.Empty(FilesUnder(Path.Combine(host.DataDir, "uploads")));
+        Assert.Empty(host.FilesUnder("blobs"));
+        Assert.Empty(host.FilesUnder("uploads"));
     }
-
-    private static IEnumerable<string> FilesUnder(string dir) =>
-        Directory.Exists(dir) ? Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories) : [];
 }

@@ -119,7 +119,7 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
             }));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal(field, Assert.Single(DatasetsApiTests.BadRequestOf(error).FieldViolations).Field);
+        Assert.Equal(field, RpcErrorDetails.SingleViolation(error).Field);
     }
 
     [Fact]
@@ -195,7 +195,7 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
             () => data.Raw.CreateDerivedDatasetVersionAsync(request).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Equal("SCHEMA_MISMATCH", error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);
+        Assert.Equal("SCHEMA_MISMATCH", RpcErrorDetails.ErrorInfoOf(error).Reason);
     }
 
     [Fact]
@@ -207,8 +207,8 @@ public sealed class ReadAndDeriveApiTests : IAsyncLifetime
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Equal("DATASET_HAS_VERSIONS", error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(host.DataDir, "blobs"), "*", SearchOption.AllDirectories));
+        Assert.Equal("DATASET_HAS_VERSIONS", RpcErrorDetails.ErrorInfoOf(error).Reason);
+        Assert.Empty(host.FilesUnder("blobs"));
         Assert.Empty((await data.Raw.ListDatasetsAsync(new ListDatasetsRequest())).Datasets);
     }
 }

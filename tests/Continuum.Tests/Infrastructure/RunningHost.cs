@@ -30,6 +30,13 @@ public sealed class RunningHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
+    /// <summary>Every file under a folder of the data directory, e.g. <c>blobs</c> (its tmp folder included).</summary>
+    public string[] FilesUnder(string folder)
+    {
+        var root = Path.Combine(DataDir, folder);
+        return Directory.Exists(root) ? Directory.GetFiles(root, "*", SearchOption.AllDirectories) : [];
+    }
+
     /// <param name="dataDir">An existing data directory, to start again on what an earlier host stored.</param>
     public static async Task<RunningHost> StartAsync(
         Backend backend, Action<WebApplicationBuilder>? configure = null, string? dataDir = null)

@@ -59,12 +59,12 @@ public sealed class AliasesApiTests
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        var info = RegistryClient.ErrorInfoOf(error);
+        var info = RpcErrorDetails.ErrorInfoOf(error);
         Assert.Equal("ALIAS_REFERENCES_VERSION", info.Reason);
         Assert.Equal("champion", info.Metadata["alias"]);
         Assert.Contains("models/digits/aliases/champion", error.Status.Detail);
         Assert.Single(await registry.ListVersionsAsync("digits"));
-        Assert.Single(RegistryClient.BlobFiles(host));
+        Assert.Single(host.FilesUnder("blobs"));
     }
 
     [Theory]
@@ -83,7 +83,7 @@ public sealed class AliasesApiTests
         var error = await Assert.ThrowsAsync<RpcException>(() => SetAsync(registry, name, "models/digits/versions/1"));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal(field, RegistryClient.SingleViolation(error).Field);
+        Assert.Equal(field, RpcErrorDetails.SingleViolation(error).Field);
     }
 
     private static Task<SetModelAliasResponse> SetAsync(RegistryClient registry, string alias, string version) =>

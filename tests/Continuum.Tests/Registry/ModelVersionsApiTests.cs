@@ -29,7 +29,7 @@ public sealed class ModelVersionsApiTests
         Assert.All(listed, v => Assert.Equal(ModelVersionState.Ready, v.State));
         var fifth = created.Single(c => c.ModelVersion.VersionNumber == 5).ModelVersion;
         Assert.Equal(fifth.Artifact.Sha256, inbox.Received.Single(e => e.VersionNumber == 5).ArtifactSha256);
-        Assert.Equal(20, RegistryClient.BlobFiles(host).Length);
+        Assert.Equal(20, host.FilesUnder("blobs").Length);
     }
 
     [Theory]
@@ -54,7 +54,7 @@ public sealed class ModelVersionsApiTests
             _ => registry.UploadAsync("digits", artifact, cutAfterBytes: 2 * RegistryClient.ChunkBytes),
         });
         var versionsAfterFailure = await registry.ListVersionsAsync("digits");
-        var blobsAfterFailure = RegistryClient.BlobFiles(host);
+        var blobsAfterFailure = host.FilesUnder("blobs");
         var retry = await registry.UploadAsync("digits", artifact, m => m.RequestId = "job-1");
         var again = await registry.UploadAsync("digits", artifact, m => m.RequestId = "job-1");
 
@@ -66,7 +66,7 @@ public sealed class ModelVersionsApiTests
         {
             Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
             Assert.Equal(kind == "digest" ? "metadata.artifact_sha256" : "metadata.artifact_size_bytes",
-                RegistryClient.SingleViolation(error).Field);
+                RpcErrorDetails.SingleViolation(error).Field);
         }
 
         Assert.Empty(versionsAfterFailure);
@@ -76,7 +76,7 @@ public sealed class ModelVersionsApiTests
         Assert.Equal(1, again.ModelVersion.VersionNumber);
         Assert.True(again.AlreadyExisted);
         Assert.Single(await registry.ListVersionsAsync("digits"));
-        Assert.Single(RegistryClient.BlobFiles(host));
+        Assert.Single(host.FilesUnder("blobs"));
     }
 
     [Theory]
@@ -98,8 +98,8 @@ public sealed class ModelVersionsApiTests
             registry.UploadAsync("x", RegistryClient.Artifact(5000, seed: 3), m => m.Parent = parent));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal("metadata.parent", RegistryClient.SingleViolation(error).Field);
-        Assert.Empty(RegistryClient.BlobFiles(host));
+        Assert.Equal("metadata.parent", RpcErrorDetails.SingleViolation(error).Field);
+        Assert.Empty(host.FilesUnder("blobs"));
         var after = Directory.GetFileSystemEntries(host.DataDir, "*", SearchOption.AllDirectories);
         // The only new entries are the blob store's own (empty) folders and SQLite's journal files.
         var blobRoot = Path.Combine(host.DataDir, "blobs");
@@ -134,7 +134,7 @@ public sealed class ModelVersionsApiTests
         Assert.Equal(artifact[1_500_000..], resumed.SelectMany(c => c.Data.ToByteArray()).ToArray());
         Assert.Equal(StatusCode.OutOfRange, past.StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, negative.StatusCode);
-        Assert.Equal("offset", RegistryClient.SingleViolation(negative).Field);
+        Assert.Equal("offset", RpcErrorDetails.SingleViolation(negative).Field);
     }
 
     [Fact]
@@ -157,6 +157,6 @@ public sealed class ModelVersionsApiTests
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);
         Assert.Equal(["models/digits/versions/1", "models/digits/versions/3"],
             (await registry.ListVersionsAsync("digits")).Select(v => v.Name));
-        Assert.Equal(2, RegistryClient.BlobFiles(host).Length);
+        Assert.Equal(2, host.FilesUnder("blobs").Length);
     }
 }

@@ -45,7 +45,7 @@ public sealed class RegisteredModelsApiTests
         var error = await Assert.ThrowsAsync<RpcException>(() => registry.CreateModelAsync(id));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal("model_id", RegistryClient.SingleViolation(error).Field);
+        Assert.Equal("model_id", RpcErrorDetails.SingleViolation(error).Field);
         var listed = await registry.Raw.ListRegisteredModelsAsync(new ListRegisteredModelsRequest())
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
         Assert.Empty(listed.RegisteredModels);
@@ -95,7 +95,7 @@ public sealed class RegisteredModelsApiTests
 
         Assert.Equal(["models/m0", "models/m2", "models/m4"], names);
         Assert.Equal(["models/m0", "models/m1"], firstPage.RegisteredModels.Select(m => m.Name));
-        Assert.Equal("page_token", RegistryClient.SingleViolation(otherFilter).Field);
+        Assert.Equal("page_token", RpcErrorDetails.SingleViolation(otherFilter).Field);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class RegisteredModelsApiTests
 
         Assert.Equal("model digits", updated.RegisteredModel.Description);
         Assert.Equal(new Dictionary<string, string> { ["owner"] = "ana" }, updated.RegisteredModel.Tags);
-        Assert.Equal("update_mask", RegistryClient.SingleViolation(badPath).Field);
+        Assert.Equal("update_mask", RpcErrorDetails.SingleViolation(badPath).Field);
     }
 
     [Theory]
@@ -141,7 +141,7 @@ public sealed class RegisteredModelsApiTests
         var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Raw.DeleteRegisteredModelAsync(
             new DeleteRegisteredModelRequest { Name = "models/digits" })
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
-        Assert.Single(RegistryClient.BlobFiles(host));
+        Assert.Single(host.FilesUnder("blobs"));
         await registry.Raw.DeleteRegisteredModelAsync(new DeleteRegisteredModelRequest
         {
             Name = "models/digits", Force = true,
@@ -150,9 +150,9 @@ public sealed class RegisteredModelsApiTests
             new GetRegisteredModelRequest { Name = "models/digits" }).ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
-        Assert.Equal("MODEL_HAS_VERSIONS", RegistryClient.ErrorInfoOf(refused).Reason);
-        Assert.Equal("continuum.registry.v1.RegistryService", RegistryClient.ErrorInfoOf(refused).Domain);
+        Assert.Equal("MODEL_HAS_VERSIONS", RpcErrorDetails.ErrorInfoOf(refused).Reason);
+        Assert.Equal("continuum.registry.v1.RegistryService", RpcErrorDetails.ErrorInfoOf(refused).Domain);
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);
-        Assert.Empty(RegistryClient.BlobFiles(host));
+        Assert.Empty(host.FilesUnder("blobs"));
     }
 }

@@ -105,19 +105,4 @@ public sealed class RegistryClient(GrpcChannel channel)
     }
 
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
-    /// <summary>Every file under the host's blob root (the store's tmp folder included).</summary>
-    public static string[] BlobFiles(RunningHost host)
-    {
-        var root = Path.Combine(host.DataDir, "blobs");
-        return Directory.Exists(root) ? Directory.GetFiles(root, "*", SearchOption.AllDirectories) : [];
-    }
-
-    public static BadRequest.Types.FieldViolation SingleViolation(RpcException error) =>
-        Assert.Single((error.GetRpcStatus()?.GetDetail<BadRequest>()
-            ?? throw new Xunit.Sdk.XunitException($"No BadRequest detail in: {error.Status}")).FieldViolations);
-
-    public static ErrorInfo ErrorInfoOf(RpcException error) =>
-        error.GetRpcStatus()?.GetDetail<ErrorInfo>()
-            ?? throw new Xunit.Sdk.XunitException($"No ErrorInfo detail in: {error.Status}");
 }
