@@ -1,9 +1,9 @@
-using Continuum.Events;
 using Continuum.Registry.Storage;
 using Continuum.Registry.V1;
 using Continuum.ServiceDefaults.Grpc;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using ModelAliasChanged = Continuum.Events.V1.ModelAliasChanged;
 
 namespace Continuum.Registry;
 
@@ -14,22 +14,24 @@ public sealed partial class RegistryGrpcService
     {
         var ct = context.CancellationToken;
         var alias = ModelNames.ParseAlias(request.Name, "name");
-        var target = ModelNames.ParseVersion(request.ModelVersion, "model_version");
-        if (target.Model != alias.Model)
+        var wanted = ModelNames.ParseVersion(request.ModelVersion, "model_version");
+        if (wanted.Model != alias.Model)
         {
             RpcErrors.ThrowInvalidArgument("model_version",
-                $"belongs to {ModelNames.Model(target.Model)}, not to {ModelNames.Model(alias.Model)}.");
+                $"belongs to {ModelNames.Model(wanted.Model)}, not to {ModelNames.Model(alias.Model)}.");
         }
 
         ValidateReason(request.Reason);
 
-        var version = await RequireVersionAsync(target, ct);
+        var version = await RequireVersionAsync(wanted, ct);
         var row = new AliasRow
         {
             Model = alias.Model, Alias = alias.Alias, Version = version.Version, UpdateTime = ModelMapper.Now(),
             UpdatedBy = "", Reason = request.Reason, Gated = 0,
         };
-        if (await repository.SetAliasAsync(row, ct) is not { } previous)
+        var target = ModelNames.Version(alias.Model, version.Version);
+        if (await repository.SetAliasAsync(row, previous => AliasChanged(row, target, previous), ct)
+            is not { } previous)
         {
             // Deleted between the check and the move.
             RpcErrors.ThrowNotFound("model version", ModelNames.Version(alias.Model, version.Version));
@@ -37,28 +39,20 @@ public sealed partial class RegistryGrpcService
         }
 
         var previousName = previous > 0 ? ModelNames.Version(alias.Model, previous) : "";
-        var response = new SetModelAliasResponse
-        {
-            Alias = ModelMapper.ToProto(row), PreviousModelVersion = previousName,
-        };
-        await PublishAliasChangedAsync(row, response.Alias.ModelVersion, previousName, ct);
-        return response;
+        return new SetModelAliasResponse { Alias = ModelMapper.ToProto(row), PreviousModelVersion = previousName };
     }
 
     public override async Task<Empty> DeleteModelAlias(DeleteModelAliasRequest request, ServerCallContext context)
     {
         var alias = ModelNames.ParseAlias(request.Name, "name");
 
-        var now = ModelMapper.Now();
-        if (await repository.DeleteAliasAsync(alias.Model, alias.Alias, now, context.CancellationToken)
-            is not { } previous)
+        var row = new AliasRow { Model = alias.Model, Alias = alias.Alias, UpdateTime = ModelMapper.Now() };
+        if (await repository.DeleteAliasAsync(alias.Model, alias.Alias, row.UpdateTime,
+                previous => AliasChanged(row, "", previous), context.CancellationToken) is null)
         {
             RpcErrors.ThrowNotFound("alias", request.Name);
-            return null;
         }
 
-        var row = new AliasRow { Model = alias.Model, Alias = alias.Alias, UpdateTime = now };
-        await PublishAliasChangedAsync(row, "", ModelNames.Version(alias.Model, previous), context.CancellationToken);
         return new Empty();
     }
 
@@ -91,18 +85,18 @@ public sealed partial class RegistryGrpcService
         }
     }
 
-    /// <summary>Told after the commit, so a subscriber that reads the registry sees the change.</summary>
-    private Task PublishAliasChangedAsync(AliasRow row, string version, string previous, CancellationToken ct) =>
-        publish.Publish(new ModelAliasChanged
-        {
-            EventId = Guid.NewGuid().ToString(),
-            OccurredAt = DateTimeOffset.Parse(row.UpdateTime, System.Globalization.CultureInfo.InvariantCulture),
-            Model = ModelNames.Model(row.Model),
-            Alias = ModelNames.Alias(row.Model, row.Alias),
-            ModelVersion = version,
-            PreviousModelVersion = previous,
-            Gated = row.Gated != 0,
-            ChangedBy = row.UpdatedBy,
-            Reason = row.Reason,
-        }, ct);
+    /// <summary>The journaled change of an alias move; <paramref name="previous"/> is 0 for a new alias.</summary>
+    private static ModelAliasChanged AliasChanged(AliasRow row, string version, long previous) => new()
+    {
+        EventId = Guid.NewGuid().ToString(),
+        OccurredAt = Timestamp.FromDateTimeOffset(
+            DateTimeOffset.Parse(row.UpdateTime, System.Globalization.CultureInfo.InvariantCulture)),
+        Model = ModelNames.Model(row.Model),
+        Alias = ModelNames.Alias(row.Model, row.Alias),
+        ModelVersion = version,
+        PreviousModelVersion = previous > 0 ? ModelNames.Version(row.Model, previous) : "",
+        Gated = row.Gated != 0,
+        ChangedBy = row.UpdatedBy,
+        Reason = row.Reason,
+    };
 }

@@ -1,23 +1,25 @@
 using System.Security.Cryptography;
 using System.Text;
 using Continuum.Registry.Artifacts;
+using Continuum.Registry.Changes;
 using Continuum.Registry.Storage;
 using Continuum.Registry.V1;
 using Continuum.ServiceDefaults.Blobs;
 using Continuum.ServiceDefaults.Grpc;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using MassTransit;
+using Microsoft.Extensions.Hosting;
 
 namespace Continuum.Registry;
 
 /// <summary>
 /// The registry service's gRPC endpoint: registered models here; versions and aliases in the partial files
 /// beside it. Each method validates, acts, and maps.
-/// TODO(#4): lineage, promotion gates and WatchModelVersions still answer Unimplemented.
+/// TODO(#4): lineage and promotion gates still answer Unimplemented.
 /// </summary>
 public sealed partial class RegistryGrpcService(
-    ModelRepository repository, ModelVersionStore versions, IBlobStore blobs, IPublishEndpoint publish)
+    ModelRepository repository, ModelVersionStore versions, IBlobStore blobs, ChangeSignal changes,
+    IHostApplicationLifetime lifetime)
     : RegistryService.RegistryServiceBase
 {
     private static readonly string[] MutablePaths = ["description", "tags"];

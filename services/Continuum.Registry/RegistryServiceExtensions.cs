@@ -1,5 +1,6 @@
 using Continuum.Contracts;
 using Continuum.Registry.Artifacts;
+using Continuum.Registry.Changes;
 using Continuum.Registry.Storage;
 using Continuum.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
@@ -19,7 +20,9 @@ public static class RegistryServiceExtensions
         {
             MigrationsAssembly = typeof(RegistryServiceExtensions).Assembly,
         });
+        builder.Services.AddSingleton<ChangeSignal>();
         builder.Services.AddSingleton<ModelRepository>();
+        builder.Services.AddHostedService<ChangePublisher>();
         builder.Services.AddScoped<ModelVersionStore>();
         return builder;
     }

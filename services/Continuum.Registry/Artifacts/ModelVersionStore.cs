@@ -1,23 +1,22 @@
-using Continuum.Events;
 using Continuum.Registry.Storage;
 using Continuum.Registry.V1;
+using ModelVersionCreated = Continuum.Events.V1.ModelVersionCreated;
 using Continuum.ServiceDefaults.Blobs;
 using Continuum.ServiceDefaults.Grpc;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using MassTransit;
 using Microsoft.Extensions.Logging;
 
 namespace Continuum.Registry.Artifacts;
 
 /// <summary>
 /// Turns an upload into a version: stores the artifact through the blob store, which checks the declared digest
-/// and size, then inserts the row that numbers it and makes it visible, then tells the bus. A failure at any step
-/// leaves no row and no blob of its own.
+/// and size, then inserts the row that numbers it and makes it visible, with the ModelVersionCreated change that
+/// the journal publishes. A failure at any step leaves no row and no blob of its own.
 /// </summary>
 public sealed partial class ModelVersionStore(
-    ModelRepository repository, IBlobStore blobs, IPublishEndpoint publish, ILogger<ModelVersionStore> logger)
+    ModelRepository repository, IBlobStore blobs, ILogger<ModelVersionStore> logger)
 {
     public async Task<CreateModelVersionResponse> CreateAsync(
         string model, ModelVersionUpload upload, IAsyncStreamReader<CreateModelVersionRequest> requests,
@@ -41,8 +40,12 @@ public sealed partial class ModelVersionStore(
         try
         {
             var now = DateTimeOffset.UtcNow;
-            var inserted = await repository.InsertVersionAsync(model, stored.Sha256, stored.Size, requestId,
-                number => JsonFormatter.Default.Format(Complete(upload, model, number, now)), now.ToString("O"), ct);
+            var parent = upload.ModelVersion.Lineage?.ParentModelVersion is { Length: > 0 } p
+                ? ModelNames.ParseVersion(p, "metadata.model_version.lineage.parent_model_version", allowLatest: false)
+                : (ModelVersionRef?)null;
+            var inserted = await repository.InsertVersionAsync(model, stored.Sha256, stored.Size, requestId, parent,
+                number => JsonFormatter.Default.Format(Complete(upload, model, number, now)),
+                number => ToEvent(Complete(upload, model, number, now), model), now.ToString("O"), ct);
             if (inserted is null)
             {
                 RpcErrors.ThrowNotFound("model", ModelNames.Model(model));
@@ -61,7 +64,6 @@ public sealed partial class ModelVersionStore(
 
             var version = ModelMapper.ToProto(row, []);
             LogCreated(version.Name, stored.Sha256, stored.Size);
-            await publish.Publish(ToEvent(version, model), ct);
             return new CreateModelVersionResponse { ModelVersion = version };
         }
         catch
@@ -131,14 +133,14 @@ public sealed partial class ModelVersionStore(
         return new ModelVersionCreated
         {
             EventId = Guid.NewGuid().ToString(),
-            OccurredAt = version.CreateTime.ToDateTimeOffset(),
+            OccurredAt = version.CreateTime,
             Model = ModelNames.Model(model),
             ModelVersion = version.Name,
             VersionNumber = version.VersionNumber,
             ArtifactSha256 = version.Artifact.Sha256,
             ArtifactSizeBytes = version.Artifact.SizeBytes,
             ParentModelVersion = lineage.ParentModelVersion,
-            TrainingDatasetVersions = lineage.TrainingDatasetVersions.ToList(),
+            TrainingDatasetVersions = { lineage.TrainingDatasetVersions },
             TrainingJob = lineage.TrainingJob,
             CompressionJob = lineage.CompressionJob,
             Study = lineage.Study,

@@ -1,4 +1,5 @@
 using Dapper;
+using Google.Protobuf;
 
 namespace Continuum.Registry.Storage;
 
@@ -44,9 +45,10 @@ public sealed partial class ModelRepository
 
     /// <summary>
     /// Points an alias at a version, creating it when needed. Returns the version it pointed to before (0 when
-    /// new), or null when the version does not exist (any more).
+    /// new), or null when the version does not exist (any more). The change <paramref name="changeFor"/> makes of
+    /// the previous version is journaled in the same transaction.
     /// </summary>
-    public async Task<long?> SetAliasAsync(AliasRow alias, CancellationToken ct)
+    public async Task<long?> SetAliasAsync(AliasRow alias, Func<long, IMessage> changeFor, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -75,12 +77,17 @@ public sealed partial class ModelRepository
                       reason = @Reason, gated = @Gated
                   WHERE model = @Model AND alias = @Alias
                   """, alias, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
+        await AppendChangeAsync(connection, tx, alias.Model, changeFor(previous ?? 0), alias.UpdateTime, ct);
+        await CommitChangeAsync(tx, ct);
         return previous ?? 0;
     }
 
-    /// <summary>Removes an alias; returns the version it pointed to, or null when there was no such alias.</summary>
-    public async Task<long?> DeleteAliasAsync(string model, string alias, string now, CancellationToken ct)
+    /// <summary>
+    /// Removes an alias and journals the change <paramref name="changeFor"/> makes of the version it pointed to;
+    /// returns that version, or null when there was no such alias.
+    /// </summary>
+    public async Task<long?> DeleteAliasAsync(
+        string model, string alias, string now, Func<long, IMessage> changeFor, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -95,7 +102,8 @@ public sealed partial class ModelRepository
 
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE models SET update_time = @Now WHERE id = @Model", args, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
+        await AppendChangeAsync(connection, tx, model, changeFor(previous.Value), now, ct);
+        await CommitChangeAsync(tx, ct);
         return previous;
     }
 }

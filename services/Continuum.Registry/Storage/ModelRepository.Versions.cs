@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Continuum.ServiceDefaults.Persistence;
 using Dapper;
+using Google.Protobuf;
 
 namespace Continuum.Registry.Storage;
 
@@ -53,10 +54,11 @@ public sealed partial class ModelRepository
     /// <c>last_version</c>, raised in the same transaction: the row lock (PostgreSQL) or the write lock (SQLite)
     /// makes concurrent uploads take turns, and a rollback gives the number back, so there is no gap. Returns
     /// null when the model is gone, and the earlier version when another upload with the same request id won.
+    /// The change <paramref name="changeFor"/> makes of the number is journaled in the same transaction.
     /// </summary>
     public async Task<(ModelVersionRow Row, bool Created)?> InsertVersionAsync(
-        string model, string sha256, long size, string? requestId, Func<long, string> versionJson, string now,
-        CancellationToken ct)
+        string model, string sha256, long size, string? requestId, ModelVersionRef? parent,
+        Func<long, string> versionJson, Func<long, IMessage> changeFor, string now, CancellationToken ct)
     {
         await using (var connection = await database.OpenAsync(ct))
         {
@@ -85,7 +87,18 @@ public sealed partial class ModelRepository
                     VALUES (@Model, @Version, @ArtifactSha256, @ArtifactSize, @RequestId, @VersionJson, @Now)
                     """, new { row.Model, row.Version, row.ArtifactSha256, row.ArtifactSize, RequestId = requestId,
                         row.VersionJson, Now = now }, tx, cancellationToken: ct));
-                await tx.CommitAsync(ct);
+                if (parent is { } p)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        """
+                        INSERT INTO model_version_parents (model, version, parent_model, parent_version)
+                        VALUES (@Model, @Version, @ParentModel, @ParentVersion)
+                        """, new { Model = model, Version = n, ParentModel = p.Model,
+                            ParentVersion = p.Number }, tx, cancellationToken: ct));
+                }
+
+                await AppendChangeAsync(connection, tx, model, changeFor(n), now, ct);
+                await CommitChangeAsync(tx, ct);
                 return (row, true);
             }
             catch (DbException e) when (requestId is not null && SqlErrors.IsUniqueViolation(e))
@@ -123,6 +136,7 @@ public sealed partial class ModelRepository
 
         await connection.ExecuteAsync(new CommandDefinition(
             """
+            DELETE FROM model_version_parents WHERE model = @Model AND version = @Number;
             DELETE FROM model_versions WHERE model = @Model AND version = @Number;
             UPDATE models SET update_time = @Now WHERE id = @Model;
             """, args, tx, cancellationToken: ct));

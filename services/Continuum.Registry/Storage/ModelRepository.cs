@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Continuum.Registry.Changes;
 using Continuum.ServiceDefaults.Persistence;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +9,7 @@ namespace Continuum.Registry.Storage;
 
 /// <summary>The registry's SQL for models and their tags; versions and aliases are in the partial files.</summary>
 public sealed partial class ModelRepository(
-    [FromKeyedServices(RegistryServiceExtensions.ServiceName)] ServiceDatabase database)
+    [FromKeyedServices(RegistryServiceExtensions.ServiceName)] ServiceDatabase database, ChangeSignal changes)
 {
     private const string ModelColumns =
         """
@@ -110,6 +111,8 @@ public sealed partial class ModelRepository(
         await connection.ExecuteAsync(new CommandDefinition(
             """
             DELETE FROM model_aliases WHERE model = @Id;
+            DELETE FROM model_version_parents WHERE model = @Id;
+            DELETE FROM promotion_gates WHERE model = @Id;
             DELETE FROM model_versions WHERE model = @Id;
             DELETE FROM model_tags WHERE model = @Id;
             DELETE FROM models WHERE id = @Id;
