@@ -4,7 +4,7 @@ using Google.Protobuf;
 
 namespace Continuum.Registry.Storage;
 
-/// <summary>A row of <c>model_changes</c>: one events.proto message, as proto JSON, at its place in the journal.</summary>
+/// <summary>A row of <c>model_changes</c>: one events.proto message, as proto JSON, at its journal place.</summary>
 public sealed class ChangeRow
 {
     public long Seq { get; init; }

@@ -53,7 +53,8 @@ public sealed class WatchModelVersionsTests
         Assert.Equal([1L, 2, 3], first.Select(c => c.ModelVersionCreated.VersionNumber));
         Assert.Equal([4L, 5, 6, 7, 8, 9, 10], second.Select(c => c.ModelVersionCreated.VersionNumber));
         Assert.Equal("models/digits/versions/4", second[0].ModelVersionCreated.ModelVersion);
-        var cursors = first.Concat(second).Select(c => long.Parse(c.Cursor, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var cursors = first.Concat(second)
+            .Select(c => long.Parse(c.Cursor, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(cursors.Order(), cursors);
         Assert.Equal(10, cursors.Distinct().Count());
     }
