@@ -112,6 +112,7 @@ public static class ContinuumDefaults
             return new LocalBlobStore(Path.Combine(Path.GetFullPath(options.DataDir), options.Blobs.Root));
         });
 
+        builder.Services.AddSingleton<PeerChannels>();
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddHostedService<MigrationHostedService>();
         return modules;

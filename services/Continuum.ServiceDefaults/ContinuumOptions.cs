@@ -17,6 +17,12 @@ public sealed class ContinuumOptions
     public BusOptions Bus { get; set; } = new();
 
     public BlobOptions Blobs { get; set; } = new();
+
+    /// <summary>
+    /// Address of each service this process calls but does not host, by short name, e.g.
+    /// <c>Continuum:Endpoints:data=http://data:5000</c>. A hosted service is called on this process's address.
+    /// </summary>
+    public Dictionary<string, string> Endpoints { get; set; } = [];
 }
 
 public enum DatabaseProvider
