@@ -1,6 +1,7 @@
 using Continuum.Registry.Artifacts;
 using Continuum.Registry.Storage;
 using Continuum.Registry.V1;
+using Continuum.ServiceDefaults.Blobs;
 using Continuum.ServiceDefaults.Grpc;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -109,37 +110,50 @@ public sealed partial class RegistryGrpcService
         }
 
         var row = await RequireVersionAsync(reference, ct);
-        if (request.Format == ArtifactFormat.Safetensors)
-        {
-            // TODO(#4): export through TorchSharp.PyBridge; until then only the stored format is offered.
-            RpcErrors.ThrowFailedPrecondition(Domain, "FORMAT_NOT_AVAILABLE",
-                "This registry does not export safetensors yet; download the TorchSharp artifact.");
-        }
-
-        if (request.Offset > row.ArtifactSize)
+        var safetensors = request.Format == ArtifactFormat.Safetensors;
+        var file = safetensors
+            ? await SafetensorsAsync(row, ct)
+            : new BlobInfo(row.ArtifactSha256, row.ArtifactSize);
+        if (request.Offset > file.Size)
         {
             throw new RpcException(new Status(StatusCode.OutOfRange,
-                $"offset {request.Offset} is past the end of the {row.ArtifactSize}-byte artifact."));
+                $"offset {request.Offset} is past the end of the {file.Size}-byte artifact."));
         }
 
-        await using var file = await blobs.OpenReadAsync(row.ArtifactSha256, ct);
-        file.Seek(request.Offset, SeekOrigin.Begin);
+        await using var stream = await blobs.OpenReadAsync(file.Sha256, ct);
+        stream.Seek(request.Offset, SeekOrigin.Begin);
         var buffer = new byte[ChunkStream.MaxChunkBytes];
         var offset = request.Offset;
         do
         {
-            var read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+            var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
             await responseStream.WriteAsync(new DownloadModelVersionResponse
             {
                 Offset = offset,
                 Data = ByteString.CopyFrom(buffer, 0, read),
-                TotalSizeBytes = row.ArtifactSize,
-                Sha256 = row.ArtifactSha256,
-                Format = ArtifactFormat.Torchsharp,
+                TotalSizeBytes = file.Size,
+                Sha256 = file.Sha256,
+                Format = safetensors ? ArtifactFormat.Safetensors : ArtifactFormat.Torchsharp,
             }, ct);
             offset += read;
         }
-        while (offset < row.ArtifactSize);
+        while (offset < file.Size);
+    }
+
+    /// <summary>The version's weights as a stored safetensors file, exported on first request.</summary>
+    private async Task<BlobInfo> SafetensorsAsync(ModelVersionRow row, CancellationToken ct)
+    {
+        var version = ModelMapper.ToProto(row, []);
+        if (version.WeightEncoding == WeightEncoding.Int8)
+        {
+            // TODO(#4): int8 weights need their scales written beside them (or dequantised) for PyTorch to read
+            // them; until then such versions offer only the TorchSharp artifact, which holds everything.
+            RpcErrors.ThrowFailedPrecondition(Domain, "FORMAT_NOT_AVAILABLE",
+                $"'{version.Name}' has int8 weights, which this registry cannot export as safetensors yet; "
+                + "download the TorchSharp artifact.");
+        }
+
+        return await SafetensorsExport.GetAsync(blobs, version, ct);
     }
 
     private async Task<ModelVersionRow> RequireVersionAsync(ModelVersionRef reference, CancellationToken ct)

@@ -48,8 +48,15 @@ public sealed class MlpClassifier : nn.Module<Tensor, Tensor>
 
     public int Classes { get; }
 
-    /// <summary>Maps [batch, inputFeatures] to [batch, classes] logits (no softmax: the loss applies it).</summary>
-    public override Tensor forward(Tensor input) => _layers.forward(input);
+    /// <summary>
+    /// Maps [batch, inputFeatures] to [batch, classes] logits (no softmax: the loss applies it); an input of more
+    /// dimensions, e.g. [batch, 28, 28], is flattened after the batch dimension first.
+    /// </summary>
+    public override Tensor forward(Tensor input)
+    {
+        using var flat = input.flatten(1);
+        return _layers.forward(flat);
+    }
 
     protected override void Dispose(bool disposing)
     {
