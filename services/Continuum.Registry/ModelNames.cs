@@ -24,6 +24,8 @@ public static class ModelNames
 
     public static string Alias(string id, string alias) => $"models/{id}/aliases/{alias}";
 
+    public static string PromotionGate(string id) => $"models/{id}/promotionGate";
+
     /// <summary>The model id in <c>models/{model}</c>, or InvalidArgument naming <paramref name="field"/>.</summary>
     public static string ParseModel(string name, string field) =>
         ResourceNames.ParseId(name, "models", "model", field);
@@ -32,6 +34,19 @@ public static class ModelNames
     {
         var (id, number) = ResourceNames.ParseVersion(name, "models", "model", field, allowLatest);
         return new ModelVersionRef(id, number);
+    }
+
+    /// <summary>The model id in <c>models/{model}/promotionGate</c>, or InvalidArgument naming the field.</summary>
+    public static string ParsePromotionGate(string name, string field)
+    {
+        var parts = name.Split('/');
+        if (parts.Length != 3 || parts[0] != "models" || parts[2] != "promotionGate")
+        {
+            RpcErrors.ThrowInvalidArgument(field,
+                $"'{ResourceIds.Printable(name)}' is not of the form models/{{model}}/promotionGate.");
+        }
+
+        return ResourceIds.Require(parts[1], field);
     }
 
     public static ModelAliasRef ParseAlias(string name, string field)

@@ -13,9 +13,8 @@ using Microsoft.Extensions.Hosting;
 namespace Continuum.Registry;
 
 /// <summary>
-/// The registry service's gRPC endpoint: registered models here; versions and aliases in the partial files
-/// beside it. Each method validates, acts, and maps.
-/// TODO(#4): lineage and promotion gates still answer Unimplemented.
+/// The registry service's gRPC endpoint: registered models here; versions, aliases, lineage, promotion gates and
+/// the watch stream in the partial files beside it. Each method validates, acts, and maps.
 /// </summary>
 public sealed partial class RegistryGrpcService(
     ModelRepository repository, ModelVersionStore versions, IBlobStore blobs, ChangeSignal changes,

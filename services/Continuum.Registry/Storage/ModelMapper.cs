@@ -43,6 +43,6 @@ public static class ModelMapper
 
     public static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
-    private static Timestamp ToTimestamp(string time) =>
+    public static Timestamp ToTimestamp(string time) =>
         Timestamp.FromDateTimeOffset(DateTimeOffset.Parse(time, CultureInfo.InvariantCulture));
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Google.Protobuf;
 
@@ -66,8 +67,16 @@ public sealed partial class ModelRepository
         var previous = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             "SELECT version FROM model_aliases WHERE model = @Model AND alias = @Alias", alias, tx,
             cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
-            previous is null
+        await WriteAliasAsync(connection, tx, alias, isNew: previous is null, ct);
+        await AppendChangeAsync(connection, tx, alias.Model, changeFor(previous ?? 0), alias.UpdateTime, ct);
+        await CommitChangeAsync(tx, ct);
+        return previous ?? 0;
+    }
+
+    private static Task WriteAliasAsync(
+        DbConnection connection, DbTransaction tx, AliasRow alias, bool isNew, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            isNew
                 ? """
                   INSERT INTO model_aliases (model, alias, version, update_time, updated_by, reason, gated)
                   VALUES (@Model, @Alias, @Version, @UpdateTime, @UpdatedBy, @Reason, @Gated)
@@ -77,10 +86,6 @@ public sealed partial class ModelRepository
                       reason = @Reason, gated = @Gated
                   WHERE model = @Model AND alias = @Alias
                   """, alias, tx, cancellationToken: ct));
-        await AppendChangeAsync(connection, tx, alias.Model, changeFor(previous ?? 0), alias.UpdateTime, ct);
-        await CommitChangeAsync(tx, ct);
-        return previous ?? 0;
-    }
 
     /// <summary>
     /// Removes an alias and journals the change <paramref name="changeFor"/> makes of the version it pointed to;

@@ -54,15 +54,15 @@ public sealed class EmbeddedHostTests
     public async Task Call_RpcNotBuiltYet_UnimplementedNamingTheMethod()
     {
         await using var host = await RunningHost.StartAsync(Backend.Embedded);
-        var registry = new Continuum.Registry.V1.RegistryService.RegistryServiceClient(host.Channel);
+        var training = new Continuum.Training.V1.TrainingService.TrainingServiceClient(host.Channel);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => registry.GetLineageAsync(
-            new Continuum.Registry.V1.GetLineageRequest { Name = "models/m/versions/1" })
+        var error = await Assert.ThrowsAsync<RpcException>(() => training.GetTrainingJobAsync(
+            new Continuum.Training.V1.GetTrainingJobRequest { Name = "trainingJobs/j" })
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
         Assert.Equal(
-            "continuum.registry.v1.RegistryService/GetLineage is not built yet in Continuum 0.1.0.",
+            "continuum.training.v1.TrainingService/GetTrainingJob is not built yet in Continuum 0.1.0.",
             error.Status.Detail);
     }
 
