@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Continuum.Cli.Commands.Models;
 
-/// <summary><c>continuum models alias set|delete</c>: named pointers such as <c>champion</c>, moved without a gate.</summary>
+/// <summary><c>continuum models alias set|delete</c>: named pointers such as <c>champion</c>, no gate.</summary>
 public static class AliasCommand
 {
     public static Command Create() => new("alias", "Point an alias at a version, or remove it (no gate is checked).")

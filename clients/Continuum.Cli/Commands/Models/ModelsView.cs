@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Continuum.Cli.Commands.Models;
 
-/// <summary>How models, versions and gate checks read in tables: short, aligned, and the same in every command.</summary>
+/// <summary>How models, versions and gate checks read in tables: short, and the same in every command.</summary>
 public static class ModelsView
 {
     public static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);

@@ -43,7 +43,8 @@ public static class ShowView
             Row("average accuracy", ModelsView.Ratio(m.AverageAccuracy));
             Row("forgetting", ModelsView.Ratio(m.Forgetting));
             Row("backward transfer", ModelsView.Ratio(m.BackwardTransfer));
-            Row("parameters", m.ParameterCount > 0 ? m.ParameterCount.ToString("N0", CultureInfo.InvariantCulture) : "");
+            Row("parameters",
+                m.ParameterCount > 0 ? m.ParameterCount.ToString("N0", CultureInfo.InvariantCulture) : "");
             Row("latency", m.LatencyMs > 0 ? $"{m.LatencyMs.ToString("G4", CultureInfo.InvariantCulture)} ms" : "");
         }
 
