@@ -1,7 +1,10 @@
 using Continuum.Bench;
 using Spectre.Console;
 
-IBenchmark[] all = [new BlobStoreBenchmark(), new DataUploadBenchmark(), new DataReadBenchmark()];
+IBenchmark[] all =
+[
+    new BlobStoreBenchmark(), new DataUploadBenchmark(), new DataReadBenchmark(), new RegistryBenchmark(),
+];
 
 if (args.Contains("--list"))
 {

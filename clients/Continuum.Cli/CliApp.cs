@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(Commands.Datasets.DatasetsCommand.Create());
+        root.Subcommands.Add(Commands.Models.ModelsCommand.Create());
         return root;
     }
 

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Continuum.Registry.V1;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Continuum.Cli.Commands.Models;
+
+/// <summary>
+/// <c>continuum models watch [MODEL] [--from-cursor C]</c>: version creations and alias moves as they commit, one
+/// line each (one JSON object a line with <c>--output json</c>) until Ctrl-C, which ends it with exit 0.
+/// </summary>
+public static class WatchCommand
+{
+    // One object a line: indentation would split a change over lines that `jq -c`-style readers take one by one.
+    private static readonly JsonFormatter CompactJson = new(JsonFormatter.Settings.Default);
+
+    public static Command Create()
+    {
+        var model = new Argument<string?>("MODEL") { Description = "Only this model; every model when left out." };
+        model.Arity = ArgumentArity.ZeroOrOne;
+        model.Validators.Add(r =>
+        {
+            if (r.Tokens is [var t] && !Continuum.ServiceDefaults.Grpc.ResourceIds.IsValid(t.Value))
+            {
+                r.AddError($"'{t.Value}' is not a valid model id.");
+            }
+        });
+        var cursor = new Option<string?>("--from-cursor")
+        {
+            Description = "Resume after this cursor (printed with every change); 0 replays from the beginning.",
+        };
+        var command = new Command("watch", "Stream version creations and alias changes until Ctrl-C.")
+        {
+            model, cursor,
+        };
+        command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, async connection =>
+        {
+            // Ctrl-C and SIGTERM end the stream, not the process, so the command can return 0 after the last line.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+
+            var request = new WatchModelVersionsRequest
+            {
+                Parent = parsed.GetValue(model) is { } id ? ModelReferences.ModelName(id) : "models/-",
+                StartCursor = parsed.GetValue(cursor) ?? "",
+            };
+            using var call = ModelsCommand.Client(connection).WatchModelVersions(request,
+                cancellationToken: stop.Token);
+            var output = parsed.InvocationConfiguration.Output;
+            try
+            {
+                await foreach (var change in call.ResponseStream.ReadAllAsync(stop.Token))
+                {
+                    await output.WriteLineAsync(Output.IsJson(parsed) ? CompactJson.Format(change) : Line(change));
+                    await output.FlushAsync(stop.Token);
+                }
+            }
+            catch (Exception e) when (stop.IsCancellationRequested
+                && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+            {
+                return CliApp.Ok;
+            }
+
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>One change for people: cursor first, so a line can be resumed after.</summary>
+    private static string Line(WatchModelVersionsResponse change) => change.ChangeCase switch
+    {
+        WatchModelVersionsResponse.ChangeOneofCase.ModelVersionCreated => Created(change.Cursor,
+            change.ModelVersionCreated),
+        WatchModelVersionsResponse.ChangeOneofCase.ModelAliasChanged => AliasChanged(change.Cursor,
+            change.ModelAliasChanged),
+        _ => $"{change.Cursor}  (a change this client does not know)",
+    };
+
+    private static string Created(string cursor, Continuum.Events.V1.ModelVersionCreated e) =>
+        $"{cursor}  {ModelsView.Time(e.OccurredAt)}  created {e.ModelVersion}  "
+        + $"{ModelsView.Size(e.ArtifactSizeBytes)}  sha256 {ModelsView.ShaPrefix(e.ArtifactSha256)}"
+        + (e.ParentModelVersion.Length > 0 ? $"  from {e.ParentModelVersion}" : "");
+
+    private static string AliasChanged(string cursor, Continuum.Events.V1.ModelAliasChanged e)
+    {
+        var move = (e.PreviousModelVersion, e.ModelVersion) switch
+        {
+            ("", var to) => $"set to {to}",
+            (var from, "") => $"deleted (was {from})",
+            var (from, to) => $"{from} → {to}",
+        };
+        var by = e.ChangedBy.Length > 0 ? $" by {e.ChangedBy}" : "";
+        var reason = e.Reason.Length > 0 ? $": {e.Reason}" : "";
+        return $"{cursor}  {ModelsView.Time(e.OccurredAt)}  alias {e.Alias} {move}{(e.Gated ? " (gated)" : "")}"
+            + by + reason;
+    }
+}
