@@ -19,7 +19,7 @@ public static class TorchDevice
             "cpu" => CPU,
             "cuda" => cuda.is_available()
                 ? CUDA
-                : throw new InvalidOperationException(
+                : throw new CudaNotAvailableException(
                     "Device 'cuda' was requested but CUDA is not available: this build references the CPU-only " +
                     "libtorch, or the host has no usable GPU/driver. Use device 'cpu' or 'auto'."),
             _ => throw new ArgumentException(
@@ -35,3 +35,6 @@ public static class TorchDevice
         set_num_threads(threads);
     }
 }
+
+/// <summary>CUDA was asked for by name on a host that cannot provide it.</summary>
+public sealed class CudaNotAvailableException(string message) : InvalidOperationException(message);

@@ -1,7 +1,157 @@
+using Continuum.ServiceDefaults.Grpc;
+using Continuum.Training.Jobs;
+using Continuum.Training.V1;
+using Continuum.Training.Worker;
+using Grpc.Core;
+using MassTransit;
+
 namespace Continuum.Training;
 
 /// <summary>
-/// The training service's gRPC endpoint. Every rpc of the API answers Unimplemented until it is built.
-/// TODO(#5): implement the training API; until then the service only reports health and its schema.
+/// The training service's gRPC endpoint: jobs are validated here and queued on the bus; workers (this
+/// process or others) run them. Each method validates, acts, and maps.
+/// TODO(#7): continual-learning policies still answer Unimplemented.
 /// </summary>
-public sealed class TrainingGrpcService : V1.TrainingService.TrainingServiceBase;
+public sealed partial class TrainingGrpcService(
+    TrainingJobRepository jobs, SpecValidator validator, IPublishEndpoint publish)
+    : TrainingService.TrainingServiceBase
+{
+    public const string Domain = "continuum.training.v1.TrainingService";
+    private const int MaxRequestIdLength = 200;
+
+    public override async Task<CreateTrainingJobResponse> CreateTrainingJob(
+        CreateTrainingJobRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var job = request.TrainingJob ?? throw RpcErrors.InvalidArgument(("training_job", "is required."));
+        ValidateRequestId(request.RequestId);
+        if (request.RequestId.Length > 0 && await jobs.FindByRequestAsync(request.RequestId, ct) is { } earlier)
+        {
+            return new CreateTrainingJobResponse { TrainingJob = JobMapper.ToProto(earlier) };
+        }
+
+        var resolved = await validator.ResolveAsync(job.Spec, "training_job.spec", ct);
+        var row = new JobRow
+        {
+            Id = TrainingJobNames.NewId(),
+            SpecJson = JobMapper.Json(resolved.Spec),
+            RequestId = request.RequestId.Length > 0 ? request.RequestId : null,
+            Policy = job.Policy,
+            Trial = job.Trial,
+            State = JobStates.Queued,
+            ProgressJson = JobMapper.Json(new TrainingProgress { TotalEpochs = resolved.Spec.Epochs }),
+            CreateTime = JobMapper.Now(),
+        };
+        if (request.ValidateOnly)
+        {
+            var preview = JobMapper.ToProto(row);
+            preview.Name = "";
+            return new CreateTrainingJobResponse { TrainingJob = preview };
+        }
+
+        if (!await jobs.InsertAsync(row, ct))
+        {
+            // A concurrent request with the same id won.
+            return new CreateTrainingJobResponse
+            {
+                TrainingJob = JobMapper.ToProto((await jobs.FindByRequestAsync(request.RequestId, ct))!),
+            };
+        }
+
+        await publish.Publish(new RunTrainingJob(row.Id), ct);
+        return new CreateTrainingJobResponse { TrainingJob = JobMapper.ToProto(row) };
+    }
+
+    public override async Task<GetTrainingJobResponse> GetTrainingJob(
+        GetTrainingJobRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var row = await RequireJobAsync(request.Name, ct);
+        var history = await jobs.ListMetricsAsync(row.Id, 0, ct);
+        return new GetTrainingJobResponse
+        {
+            TrainingJob = JobMapper.ToProto(row, history.Select(p => JobMapper.ToMetric(p.PointJson))),
+        };
+    }
+
+    public override async Task<ListTrainingJobsResponse> ListTrainingJobs(
+        ListTrainingJobsRequest request, ServerCallContext context)
+    {
+        var size = Paging.Size(request.PageSize);
+        var before = ParsePageToken(Paging.After(request.PageToken));
+        if (!Enum.IsDefined(request.State))
+        {
+            RpcErrors.ThrowInvalidArgument("state", $"{(int)request.State} is no job state.");
+        }
+
+        string? state = request.State == TrainingJobState.Unspecified
+            ? null
+            : request.State.ToString().ToUpperInvariant();
+        var policy = request.Policy.Length > 0 ? request.Policy : null;
+
+        var rows = await jobs.ListAsync(before, state, policy, size + 1, context.CancellationToken);
+        var response = new ListTrainingJobsResponse
+        {
+            TrainingJobs = { rows.Take(size).Select(r => JobMapper.ToProto(r)) },
+        };
+        if (rows.Count > size)
+        {
+            response.NextPageToken = Paging.Token($"{rows[size - 1].CreateTime}|{rows[size - 1].Id}");
+        }
+
+        return response;
+    }
+
+    public override async Task<CancelTrainingJobResponse> CancelTrainingJob(
+        CancelTrainingJobRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var row = await RequireJobAsync(request.Name, ct);
+        if (row.State is JobStates.Succeeded or JobStates.Failed)
+        {
+            RpcErrors.ThrowFailedPrecondition(Domain, "JOB_ALREADY_FINISHED",
+                $"{request.Name} already {row.State.ToLowerInvariant()}; only queued or running jobs can be cancelled.");
+        }
+
+        if (row.State != JobStates.Cancelled)
+        {
+            row = await jobs.RequestCancelAsync(row.Id, JobErrors.CancelledJson(), JobMapper.Now(), ct) ?? row;
+        }
+
+        return new CancelTrainingJobResponse { TrainingJob = JobMapper.ToProto(row) };
+    }
+
+    private async Task<JobRow> RequireJobAsync(string name, CancellationToken ct)
+    {
+        var id = TrainingJobNames.Parse(name, "name");
+        var row = await jobs.GetAsync(id, ct);
+        if (row is null)
+        {
+            RpcErrors.ThrowNotFound("training job", TrainingJobNames.Job(id));
+        }
+
+        return row;
+    }
+
+    private static void ValidateRequestId(string requestId)
+    {
+        if (requestId.Length > MaxRequestIdLength || requestId.Any(char.IsControl))
+        {
+            RpcErrors.ThrowInvalidArgument("request_id",
+                $"is at most {MaxRequestIdLength} characters without control characters.");
+        }
+    }
+
+    private static (string Time, string Id)? ParsePageToken(string? token)
+    {
+        if (token is null)
+        {
+            return null;
+        }
+
+        var bar = token.LastIndexOf('|');
+        return bar > 0
+            ? (token[..bar], token[(bar + 1)..])
+            : throw RpcErrors.InvalidArgument(("page_token", "is not a token returned by this call."));
+    }
+}

@@ -1,17 +1,43 @@
 using Continuum.Contracts;
 using Continuum.ServiceDefaults;
+using Continuum.Training.Jobs;
+using Continuum.Training.Worker;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Continuum.Training;
 
-/// <summary>Adds the training service to a host: its database and migrations, health, gRPC endpoint.</summary>
+/// <summary>
+/// Adds the training service to a host: its database and migrations, health, gRPC endpoint and, unless
+/// <c>Continuum:Training:Worker:Enabled</c> is false, a worker that runs jobs from the queue.
+/// </summary>
 public static class TrainingServiceExtensions
 {
-    public static WebApplicationBuilder AddTrainingService(this WebApplicationBuilder builder) =>
+    /// <summary>Key of the training service's database; also its PostgreSQL schema.</summary>
+    public const string ServiceName = "training";
+
+    public static WebApplicationBuilder AddTrainingService(this WebApplicationBuilder builder)
+    {
+        var worker = builder.Configuration.GetSection(TrainingWorkerOptions.SectionName).Get<TrainingWorkerOptions>()
+            ?? new TrainingWorkerOptions();
         builder.AddContinuumService(new ContinuumService(ServiceCatalog.Training.Name, ServiceCatalog.Training.GrpcName)
         {
             MigrationsAssembly = typeof(TrainingServiceExtensions).Assembly,
+            ConfigureBus = worker.Enabled
+                ? bus => bus.AddConsumer<RunTrainingJobConsumer>(typeof(RunTrainingJobConsumerDefinition))
+                : null,
         });
+        builder.Services.AddOptions<TrainingWorkerOptions>()
+            .Bind(builder.Configuration.GetSection(TrainingWorkerOptions.SectionName));
+        builder.Services.AddSingleton<TrainingJobRepository>();
+        builder.Services.AddSingleton<SpecValidator>();
+        builder.Services.AddSingleton<ExampleCache>();
+        builder.Services.AddSingleton<ModelRegistration>();
+        builder.Services.AddSingleton<JobExecution>();
+        builder.Services.AddSingleton<TrainingJobRunner>();
+        return builder;
+    }
 
     public static WebApplication MapTrainingService(this WebApplication app)
     {

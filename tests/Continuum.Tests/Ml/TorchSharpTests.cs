@@ -77,7 +77,7 @@ public sealed class TorchSharpTests
         }
         else
         {
-            var error = Assert.Throws<InvalidOperationException>(() => TorchDevice.Resolve("cuda"));
+            var error = Assert.Throws<CudaNotAvailableException>(() => TorchDevice.Resolve("cuda"));
             Assert.Contains("CUDA is not available", error.Message);
             Assert.Equal(DeviceType.CPU, TorchDevice.Resolve("auto").type);
         }

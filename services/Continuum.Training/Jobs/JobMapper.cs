@@ -1,0 +1,74 @@
+using System.Globalization;
+using Continuum.Registry.V1;
+using Continuum.Training.V1;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Continuum.Training.Jobs;
+
+/// <summary>Rows to the messages clients see, and messages to the JSON kept in rows.</summary>
+public static class JobMapper
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    public static TrainingJob ToProto(JobRow row, IEnumerable<MetricPoint>? history = null)
+    {
+        var job = new TrainingJob
+        {
+            Name = TrainingJobNames.Job(row.Id),
+            Spec = Parser.Parse<TrainingSpec>(row.SpecJson),
+            State = ToState(row.State),
+            CreateTime = ToTimestamp(row.CreateTime),
+            Progress = Parser.Parse<TrainingProgress>(row.ProgressJson),
+            ModelVersion = row.ModelVersion,
+            Policy = row.Policy,
+            Trial = row.Trial,
+            AttemptCount = (int)row.AttemptCount,
+            Worker = row.Worker,
+            CreatedBy = row.CreatedBy,
+        };
+        if (row.StartTime is { } start)
+        {
+            job.StartTime = ToTimestamp(start);
+        }
+
+        if (row.EndTime is { } end)
+        {
+            job.EndTime = ToTimestamp(end);
+        }
+
+        if (row.ErrorJson is { } error)
+        {
+            job.Error = Parser.Parse<Google.Rpc.Status>(error);
+        }
+
+        if (row.MetricsJson is { } metrics)
+        {
+            job.Metrics = Parser.Parse<ModelMetrics>(metrics);
+        }
+
+        if (row.State == JobStates.Succeeded && row.CheckpointSha256 is { } checkpoint)
+        {
+            job.FinalCheckpointSha256 = checkpoint;
+        }
+
+        if (history is not null)
+        {
+            job.MetricHistory.Add(history);
+        }
+
+        return job;
+    }
+
+    public static MetricPoint ToMetric(string json) => Parser.Parse<MetricPoint>(json);
+
+    public static TrainingJobState ToState(string state) =>
+        System.Enum.Parse<TrainingJobState>(state, ignoreCase: true);
+
+    public static string Json(IMessage message) => JsonFormatter.Default.Format(message);
+
+    public static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+    public static Timestamp ToTimestamp(string time) =>
+        Timestamp.FromDateTimeOffset(DateTimeOffset.Parse(time, CultureInfo.InvariantCulture));
+}
