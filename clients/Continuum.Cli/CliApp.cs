@@ -23,7 +23,12 @@ public static class CliApp
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <summary>
+    /// Runs one command line. <paramref name="cancellationToken"/> reaches the command's action as its
+    /// cancellation token, which ends a long-running command such as <c>models watch</c> as Ctrl-C does.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null,
+        CancellationToken cancellationToken = default)
     {
         var root = BuildRoot();
         // A bare `continuum` shows what it can do rather than an error.
@@ -48,6 +53,6 @@ public static class CliApp
             return UsageError;
         }
 
-        return await parsed.InvokeAsync(config);
+        return await parsed.InvokeAsync(config, cancellationToken);
     }
 }

@@ -19,27 +19,38 @@ public static class Output
     // Proto JSON: lowerCamelCase field names and enum value names, as any proto library reads them.
     private static readonly JsonFormatter ProtoJson = new(JsonFormatter.Settings.Default.WithIndentation());
 
+    // The same with fields at their default value written out, for verdicts such as `"passed": false` that a
+    // script must be able to read rather than infer from an absent field.
+    private static readonly JsonFormatter ProtoJsonWithDefaults =
+        new(JsonFormatter.Settings.Default.WithIndentation().WithFormatDefaultValues(true));
+
     public static bool IsJson(ParseResult parsed) => parsed.GetValue(GlobalOptions.Output) == GlobalOptions.Json;
 
     public static Task WriteJsonAsync(ParseResult parsed, object document) =>
         parsed.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(document, Json));
 
-    public static Task WriteProtoAsync(ParseResult parsed, IMessage message) =>
-        parsed.InvocationConfiguration.Output.WriteLineAsync(ProtoJson.Format(message));
+    public static Task WriteProtoAsync(ParseResult parsed, IMessage message, bool withDefaults = false) =>
+        parsed.InvocationConfiguration.Output.WriteLineAsync(
+            (withDefaults ? ProtoJsonWithDefaults : ProtoJson).Format(message));
 
     /// <summary>
     /// A console on standard output, for tables. Piped output is not wrapped at 80 columns, which would split
-    /// hashes and names across lines for grep and awk; COLUMNS, when set, decides the width.
+    /// hashes and names across lines for grep and awk, nor coloured, which would put escape codes around the
+    /// words they match; COLUMNS, when set, decides the width.
     /// </summary>
     public static IAnsiConsole Console(ParseResult parsed)
     {
         var output = parsed.InvocationConfiguration.Output;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        var piped = !ReferenceEquals(output, System.Console.Out) || System.Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output), Ansi = piped ? AnsiSupport.No : AnsiSupport.Detect,
+        });
         if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0)
         {
             console.Profile.Width = columns;
         }
-        else if (!ReferenceEquals(output, System.Console.Out) || System.Console.IsOutputRedirected)
+        else if (piped)
         {
             console.Profile.Width = 240;
         }

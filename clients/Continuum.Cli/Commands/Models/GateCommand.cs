@@ -33,7 +33,7 @@ public static class GateCommand
                 new EvaluatePromotionGateRequest { Name = name }, cancellationToken: ct);
             if (Output.IsJson(parsed))
             {
-                await Output.WriteProtoAsync(parsed, response);
+                await Output.WriteProtoAsync(parsed, response, withDefaults: true);
                 return CliApp.Ok;
             }
 
@@ -63,7 +63,7 @@ public static class GateCommand
                 cancellationToken: ct);
             if (Output.IsJson(parsed))
             {
-                await Output.WriteProtoAsync(parsed, response);
+                await Output.WriteProtoAsync(parsed, response, withDefaults: true);
                 return CliApp.Ok;
             }
 
