@@ -2,6 +2,7 @@ using System.Globalization;
 using Continuum.Registry.V1;
 using Continuum.Training.V1;
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Continuum.Training.Jobs;
@@ -9,7 +10,15 @@ namespace Continuum.Training.Jobs;
 /// <summary>Rows to the messages clients see, and messages to the JSON kept in rows.</summary>
 public static class JobMapper
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+    // A job's error is a google.rpc.Status whose details are packed error messages.
+    private static readonly TypeRegistry ErrorDetails =
+        TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor);
+
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true)
+        .WithTypeRegistry(ErrorDetails));
+
+    private static readonly JsonFormatter Formatter =
+        new(JsonFormatter.Settings.Default.WithTypeRegistry(ErrorDetails));
 
     public static TrainingJob ToProto(JobRow row, IEnumerable<MetricPoint>? history = null)
     {
@@ -65,7 +74,7 @@ public static class JobMapper
     public static TrainingJobState ToState(string state) =>
         System.Enum.Parse<TrainingJobState>(state, ignoreCase: true);
 
-    public static string Json(IMessage message) => JsonFormatter.Default.Format(message);
+    public static string Json(IMessage message) => Formatter.Format(message);
 
     public static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 

@@ -16,7 +16,8 @@ namespace Continuum.Training.Worker;
 public sealed class ExampleCache(PeerChannels peers, IOptions<ContinuumOptions> options)
 {
     private const int Magic = 0x58455443; // "CTEX"
-    private const int MaxBatchBytes = 4 << 20;
+    // Under the data service's 4 MiB of features per batch, with room for the rest of the message.
+    private const int MaxBatchBytes = 4_000_000;
 
     private string Folder => Path.Combine(Path.GetFullPath(options.Value.DataDir), "cache", "examples");
 
@@ -26,7 +27,6 @@ public sealed class ExampleCache(PeerChannels peers, IOptions<ContinuumOptions> 
         var path = Path.Combine(Folder, $"{version.ContentSha256}-{split.ToString().ToLowerInvariant()}.bin");
         if (!File.Exists(path))
         {
-            // As many examples per batch as fit the stream's 4 MiB of features.
             var perExample = inputShape.Aggregate(1L, (a, b) => a * b);
             var batch = (int)Math.Clamp(MaxBatchBytes / (4 * perExample), 1, 4096);
             await FetchAsync(version.Name, split, batch, path, ct);
