@@ -127,15 +127,18 @@ public sealed partial class RegistryGrpcService
 
         await using var stream = await blobs.OpenReadAsync(file.Sha256, ct);
         stream.Seek(request.Offset, SeekOrigin.Begin);
-        var buffer = new byte[ChunkStream.MaxChunkBytes];
         var offset = request.Offset;
         do
         {
+            // A new array for each chunk, wrapped rather than copied: the message owns it until it is serialized,
+            // and nothing else ever writes to it. Not zeroed: the read fills what is sent.
+            var buffer = GC.AllocateUninitializedArray<byte>(
+                (int)Math.Min(ChunkStream.MaxChunkBytes, file.Size - offset));
             var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
             await responseStream.WriteAsync(new DownloadModelVersionResponse
             {
                 Offset = offset,
-                Data = ByteString.CopyFrom(buffer, 0, read),
+                Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)),
                 TotalSizeBytes = file.Size,
                 Sha256 = file.Sha256,
                 Format = safetensors ? ArtifactFormat.Safetensors : ArtifactFormat.Torchsharp,
