@@ -9,7 +9,7 @@ namespace Continuum.Bench;
 /// <summary>
 /// The registry's two hot paths against floors measured in the same run: GetModelVersion from 64 concurrent callers
 /// over one HTTP/2 connection against a trivial Ping on the same host and channel; and downloading a 256 MiB
-/// artifact against reading its stored blob file with a FileStream.
+/// artifact against reading its stored blob file with a FileStream, from the page cache and from the disk.
 /// </summary>
 public sealed class RegistryBenchmark : IBenchmark
 {
@@ -20,7 +20,8 @@ public sealed class RegistryBenchmark : IBenchmark
     public string Name => "registry";
 
     public string Description =>
-        $"GetModelVersion vs Ping at {Callers} callers on one connection; {ArtifactMegabytes} MiB download vs disk read";
+        $"GetModelVersion vs Ping at {Callers} callers on one connection; "
+        + $"{ArtifactMegabytes} MiB download vs file read, cached and from disk";
 
     public async Task<IReadOnlyList<BenchResult>> RunAsync(CancellationToken cancellationToken)
     {
@@ -35,7 +36,7 @@ public sealed class RegistryBenchmark : IBenchmark
 
         var calls = await UnaryAsync(server, small.Name, cancellationToken);
         var download = await DownloadAsync(server, large, cancellationToken);
-        return [.. calls, download];
+        return [.. calls, .. download];
     }
 
     private async Task<BenchResult[]> UnaryAsync(RegistryServer server, string version, CancellationToken ct)
@@ -64,44 +65,63 @@ public sealed class RegistryBenchmark : IBenchmark
         ];
     }
 
-    private async Task<BenchResult> DownloadAsync(RegistryServer server, ModelVersion version, CancellationToken ct)
+    /// <summary>
+    /// The download against reading the blob file, twice: with the file in the page cache on both sides (memory
+    /// speed, the floor the wording does not mean), and with it dropped from the cache before every run on
+    /// both sides, so the server and the baseline read from the disk: the "reading the file from disk",
+    /// which carries the aim. Where the cache cannot be dropped, only the first is measured, and it carries the aim.
+    /// </summary>
+    private async Task<BenchResult[]> DownloadAsync(RegistryServer server, ModelVersion version, CancellationToken ct)
     {
         var size = version.Artifact.SizeBytes;
         var blob = server.BlobPath(version.Artifact.Sha256);
         var registry = server.Registry;
 
-        var (ours, disk) = await Measure.PairedMedianSecondsAsync(
-            async () =>
+        async Task Download()
+        {
+            using var call = registry.DownloadModelVersion(
+                new DownloadModelVersionRequest { Name = version.Name }, cancellationToken: ct);
+            long received = 0;
+            await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct))
             {
-                using var call = registry.DownloadModelVersion(
-                    new DownloadModelVersionRequest { Name = version.Name }, cancellationToken: ct);
-                long received = 0;
-                await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct))
-                {
-                    received += chunk.Data.Length;
-                }
+                received += chunk.Data.Length;
+            }
 
-                Check(received, size);
-            },
-            async () =>
+            Check(received, size);
+        }
+
+        async Task ReadFile()
+        {
+            // The server's own chunk size, so both sides read the file in the same steps.
+            var buffer = new byte[1 << 20];
+            await using var file = new FileStream(blob, FileMode.Open, FileAccess.Read, FileShare.Read,
+                bufferSize: 1, useAsync: true);
+            long received = 0;
+            int read;
+            while ((read = await file.ReadAsync(buffer, ct)) > 0)
             {
-                // The server's own chunk size, so both sides read the file in the same steps.
-                var buffer = new byte[1 << 20];
-                await using var file = new FileStream(blob, FileMode.Open, FileAccess.Read, FileShare.Read,
-                    bufferSize: 1, useAsync: true);
-                long received = 0;
-                int read;
-                while ((read = await file.ReadAsync(buffer, ct)) > 0)
-                {
-                    received += read;
-                }
+                received += read;
+            }
 
-                Check(received, size);
-            },
-            rounds: 5);
+            Check(received, size);
+        }
 
-        return new BenchResult(Name, "artifact download vs FileStream", ArtifactMegabytes / ours,
-            ArtifactMegabytes / disk, "MiB/s", Aim: 0.5);
+        var cold = PageCache.CanEvict;
+        var (ours, cached) = await Measure.PairedMedianSecondsAsync(Download, ReadFile, rounds: 5);
+        var results = new List<BenchResult>
+        {
+            new(Name, "artifact download vs FileStream, page cache", ArtifactMegabytes / ours,
+                ArtifactMegabytes / cached, "MiB/s", Aim: cold ? null : 0.5),
+        };
+        if (cold)
+        {
+            var (oursCold, disk) = await Measure.PairedMedianSecondsAsync(Download, ReadFile, rounds: 5,
+                before: () => PageCache.Evict(blob));
+            results.Add(new BenchResult(Name, "artifact download vs FileStream, from disk (aim)",
+                ArtifactMegabytes / oursCold, ArtifactMegabytes / disk, "MiB/s", Aim: 0.5));
+        }
+
+        return [.. results];
     }
 
     /// <summary>64 callers at once, each making its calls one after another; latencies kept when asked.</summary>

@@ -3,6 +3,7 @@ using Continuum.Bench.V1;
 using Continuum.Registry;
 using Continuum.Registry.V1;
 using Continuum.ServiceDefaults;
+using Continuum.ServiceDefaults.Grpc;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -24,10 +25,15 @@ public sealed class RegistryServer : IAsyncDisposable
     {
         this.app = app;
         Dir = dir;
-        // One connection for every caller, so the comparison is about the methods, not about connection counts.
+        // One connection for every caller, so the comparison is about the methods, not about connection counts; the
+        // stream window the services' own clients use, so a download is not held back by flow control.
         Channel = GrpcChannel.ForAddress(app.Urls.Single(), new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false },
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = false,
+                InitialHttp2StreamWindowSize = PeerChannels.StreamWindowBytes,
+            },
         });
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Continuum.ServiceDefaults.Grpc;
 using Grpc.Net.Client;
 
 namespace Continuum.Cli;
@@ -16,7 +17,16 @@ public sealed class ServerConnection : IDisposable
     public ServerConnection(ParseResult parsed)
     {
         Address = parsed.GetValue(GlobalOptions.Server) ?? GlobalOptions.DefaultServer;
-        channel = GrpcChannel.ForAddress(Address);
+        channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                // The services' own window: with the 64 KiB default a download or upload of 1 MiB chunks waits on
+                // flow control. Several connections, as the channel's own handler would allow.
+                InitialHttp2StreamWindowSize = PeerChannels.StreamWindowBytes,
+                EnableMultipleHttp2Connections = true,
+            },
+        });
         var apiKey = parsed.GetValue(GlobalOptions.ApiKey);
         Invoker = string.IsNullOrEmpty(apiKey)
             ? channel.CreateCallInvoker()

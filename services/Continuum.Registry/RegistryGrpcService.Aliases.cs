@@ -69,11 +69,16 @@ public sealed partial class RegistryGrpcService
             RpcErrors.ThrowNotFound("alias", request.Name);
         }
 
-        var version = await RequireVersionAsync(new ModelVersionRef(alias.Model, row.Version), ct);
+        var reference = new ModelVersionRef(alias.Model, row.Version);
+        if (await repository.GetVersionWithAliasesAsync(alias.Model, row.Version, ct) is not { } version)
+        {
+            throw await VersionNotFoundAsync(reference, ct);
+        }
+
         return new ResolveModelAliasResponse
         {
             Alias = ModelMapper.ToProto(row),
-            ModelVersion = await ToProtoAsync(version, ct),
+            ModelVersion = ModelMapper.ToProto(version.Row, version.Aliases),
         };
     }
 

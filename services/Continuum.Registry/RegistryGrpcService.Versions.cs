@@ -39,9 +39,14 @@ public sealed partial class RegistryGrpcService
     {
         var reference = ModelNames.ParseVersion(request.Name, "name");
 
-        var row = await RequireVersionAsync(reference, context.CancellationToken);
+        var found = await repository.GetVersionWithAliasesAsync(reference.Model, reference.Number,
+            context.CancellationToken);
+        if (found is not { } version)
+        {
+            throw await VersionNotFoundAsync(reference, context.CancellationToken);
+        }
 
-        return new GetModelVersionResponse { ModelVersion = await ToProtoAsync(row, context.CancellationToken) };
+        return new GetModelVersionResponse { ModelVersion = ModelMapper.ToProto(version.Row, version.Aliases) };
     }
 
     public override async Task<ListModelVersionsResponse> ListModelVersions(
@@ -122,15 +127,18 @@ public sealed partial class RegistryGrpcService
 
         await using var stream = await blobs.OpenReadAsync(file.Sha256, ct);
         stream.Seek(request.Offset, SeekOrigin.Begin);
-        var buffer = new byte[ChunkStream.MaxChunkBytes];
         var offset = request.Offset;
         do
         {
+            // A new array for each chunk, wrapped rather than copied: the message owns it until it is serialized,
+            // and nothing else ever writes to it. Not zeroed: the read fills what is sent.
+            var buffer = GC.AllocateUninitializedArray<byte>(
+                (int)Math.Min(ChunkStream.MaxChunkBytes, file.Size - offset));
             var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
             await responseStream.WriteAsync(new DownloadModelVersionResponse
             {
                 Offset = offset,
-                Data = ByteString.CopyFrom(buffer, 0, read),
+                Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)),
                 TotalSizeBytes = file.Size,
                 Sha256 = file.Sha256,
                 Format = safetensors ? ArtifactFormat.Safetensors : ArtifactFormat.Torchsharp,
@@ -156,24 +164,20 @@ public sealed partial class RegistryGrpcService
         return await SafetensorsExport.GetAsync(blobs, version, ct);
     }
 
-    private async Task<ModelVersionRow> RequireVersionAsync(ModelVersionRef reference, CancellationToken ct)
+    private async Task<ModelVersionRow> RequireVersionAsync(ModelVersionRef reference, CancellationToken ct) =>
+        await repository.GetVersionAsync(reference.Model, reference.Number, ct)
+        ?? throw await VersionNotFoundAsync(reference, ct);
+
+    /// <summary>
+    /// NotFound for a version that no row was found for, naming the model when the model is what is missing.
+    /// Asked only after the version's row is missing, so finding a version takes one query, not two.
+    /// </summary>
+    private async Task<RpcException> VersionNotFoundAsync(ModelVersionRef reference, CancellationToken ct)
     {
         await RequireModelAsync(reference.Model, ct);
-        var row = await repository.GetVersionAsync(reference.Model, reference.Number, ct);
-        if (row is null)
-        {
-            RpcErrors.ThrowNotFound("model version", reference.Number is { } n
-                ? ModelNames.Version(reference.Model, n)
-                : $"{ModelNames.Model(reference.Model)}/versions/{ModelNames.Latest}");
-        }
-
-        return row;
-    }
-
-    private async Task<ModelVersion> ToProtoAsync(ModelVersionRow row, CancellationToken ct)
-    {
-        var aliases = await repository.ListAliasesAsync([row.Model], ct);
-        return ModelMapper.ToProto(row, aliases.Where(a => a.Version == row.Version).Select(a => a.Alias));
+        return RpcErrors.NotFound("model version", reference.Number is { } n
+            ? ModelNames.Version(reference.Model, n)
+            : $"{ModelNames.Model(reference.Model)}/versions/{ModelNames.Latest}");
     }
 
     private static long ParseAfter(string token) =>

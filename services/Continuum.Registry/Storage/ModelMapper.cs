@@ -11,6 +11,12 @@ public static class ModelMapper
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
+    /// <summary>
+    /// Parsed versions for every reader in the process. Its entries are checked against the JSON of the row, so
+    /// one cache serves any number of databases; a few thousand small messages is a few MiB.
+    /// </summary>
+    public static ModelVersionCache Versions { get; } = new(capacity: 4096);
+
     public static RegisteredModel ToProto(ModelRow row, IEnumerable<AliasRow> aliases) => new()
     {
         Name = ModelNames.Model(row.Id),
@@ -26,7 +32,7 @@ public static class ModelMapper
     /// <param name="aliases">Ids of the aliases that point to this version.</param>
     public static ModelVersion ToProto(ModelVersionRow row, IEnumerable<string> aliases)
     {
-        var version = Parser.Parse<ModelVersion>(row.VersionJson);
+        var version = Versions.Get(row, Parser.Parse<ModelVersion>);
         version.Aliases.Add(aliases);
         return version;
     }

@@ -27,6 +27,39 @@ public sealed partial class ModelRepository
             sql, new { Model = model, Number = number }, cancellationToken: ct));
     }
 
+    /// <summary>
+    /// Like <see cref="GetVersionAsync"/>, with the ids of the aliases that point to the version, in id order:
+    /// one query, joined, instead of one for the row and one for the aliases.
+    /// </summary>
+    public async Task<(ModelVersionRow Row, IReadOnlyList<string> Aliases)?> GetVersionWithAliasesAsync(
+        string model, long? number, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var version = number is null ? "(SELECT MAX(version) FROM model_versions WHERE model = @Model)" : "@Number";
+        var rows = (await connection.QueryAsync<VersionAliasRow>(new CommandDefinition(
+            $"""
+            SELECT v.model AS Model, v.version AS Version, v.artifact_sha256 AS ArtifactSha256,
+                v.artifact_size AS ArtifactSize, v.version_json AS VersionJson, a.alias AS Alias
+            FROM model_versions v
+            LEFT JOIN model_aliases a ON a.model = v.model AND a.version = v.version
+            WHERE v.model = @Model AND v.version = {version}
+            ORDER BY a.alias
+            """, new { Model = model, Number = number }, cancellationToken: ct))).AsList();
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        var first = rows[0];
+        var row = new ModelVersionRow
+        {
+            Model = first.Model, Version = first.Version, ArtifactSha256 = first.ArtifactSha256,
+            ArtifactSize = first.ArtifactSize, VersionJson = first.VersionJson,
+        };
+        // Without aliases the join still gives the version's one row, with a null alias.
+        return (row, rows.Where(r => r.Alias is not null).Select(r => r.Alias!).ToList());
+    }
+
     public async Task<ModelVersionRow?> FindByRequestAsync(string model, string requestId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
@@ -142,6 +175,18 @@ public sealed partial class ModelRepository
             """, args, tx, cancellationToken: ct));
         var orphans = await UnreferencedAsync(connection, tx, [sha], ct);
         await tx.CommitAsync(ct);
+        ModelMapper.Versions.Evict(model, number);
         return new VersionDeletion(true, [], orphans);
     }
+}
+
+/// <summary>A version row joined with one alias that points to it, or with none (null).</summary>
+internal sealed class VersionAliasRow
+{
+    public string Model { get; init; } = "";
+    public long Version { get; init; }
+    public string ArtifactSha256 { get; init; } = "";
+    public long ArtifactSize { get; init; }
+    public string VersionJson { get; init; } = "{}";
+    public string? Alias { get; init; }
 }

@@ -119,6 +119,7 @@ public sealed partial class ModelRepository(
             """, new { Id = id }, tx, cancellationToken: ct));
         var orphans = await UnreferencedAsync(connection, tx, blobs, ct);
         await tx.CommitAsync(ct);
+        ModelMapper.Versions.EvictModel(id);
         return orphans;
     }
 

@@ -14,6 +14,13 @@ namespace Continuum.ServiceDefaults.Grpc;
 public sealed class PeerChannels(
     IOptions<ContinuumOptions> options, IServer server, IEnumerable<ContinuumService> hosted) : IDisposable
 {
+    /// <summary>
+    /// The HTTP/2 receive window a stream starts with. The default, 64 KiB, lets a sender put only that much on
+    /// the wire before it waits a round trip for the window to grow, which holds back a stream of 1 MiB chunks;
+    /// with a few MiB, artifacts and batches stream at memory speed. 16 MiB is the most the handler accepts.
+    /// </summary>
+    public const int StreamWindowBytes = 8 << 20;
+
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new();
 
     /// <exception cref="InvalidOperationException">The service is neither hosted here nor configured.</exception>
@@ -23,6 +30,13 @@ public sealed class PeerChannels(
             // Batches and artifacts travel in messages of a few MiB.
             MaxReceiveMessageSize = 64 << 20,
             MaxSendMessageSize = 64 << 20,
+            HttpHandler = new SocketsHttpHandler
+            {
+                InitialHttp2StreamWindowSize = StreamWindowBytes,
+                // A watch stream stays open for as long as the caller watches, so one connection's 100 streams
+                // can run out; then a second connection opens rather than calls waiting in a queue.
+                EnableMultipleHttp2Connections = true,
+            },
         }));
 
     public void Dispose()

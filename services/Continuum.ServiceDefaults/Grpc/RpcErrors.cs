@@ -32,7 +32,11 @@ public static class RpcErrors
     /// <summary>NotFound naming the resource type and its name.</summary>
     [DoesNotReturn]
     public static void ThrowNotFound(string resourceType, string resourceName) =>
-        throw Build(
+        throw NotFound(resourceType, resourceName);
+
+    /// <summary>The exception <see cref="ThrowNotFound"/> throws, for callers that throw it themselves.</summary>
+    public static RpcException NotFound(string resourceType, string resourceName) =>
+        Build(
             StatusCode.NotFound,
             $"{resourceType} '{resourceName}' was not found.",
             Any.Pack(new ResourceInfo { ResourceType = resourceType, ResourceName = resourceName }));

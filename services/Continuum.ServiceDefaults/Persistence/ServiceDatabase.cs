@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -11,6 +12,19 @@ namespace Continuum.ServiceDefaults.Persistence;
 /// </summary>
 public sealed class ServiceDatabase
 {
+    /// <summary>
+    /// Native handles of the pooled SQLite connections that have had <see cref="SqlitePragmas"/> run: the pool
+    /// hands the same handle back on every open, and pragmas outlive the open. Weak, so a handle the pool closes
+    /// drops out.
+    /// </summary>
+    private static readonly ConditionalWeakTable<object, object> ConfiguredSqlite = new();
+
+    private static readonly object Configured = new();
+
+    // WAL lets readers run beside the one writer, and is stored in the file; synchronous belongs to the
+    // connection, and NORMAL is safe in WAL mode (a power cut may lose the last commits, never corrupt).
+    private const string SqlitePragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+
     private readonly string connectionString;
 
     private ServiceDatabase(string service, DatabaseProvider provider, string connectionString)
@@ -65,13 +79,12 @@ public sealed class ServiceDatabase
         try
         {
             await connection.OpenAsync(cancellationToken);
-            if (connection is SqliteConnection)
+            if (connection is SqliteConnection { Handle: { } handle } && !ConfiguredSqlite.TryGetValue(handle, out _))
             {
-                // WAL lets readers run beside the one writer; it is stored in the file, so this is cheap after the
-                // first time.
                 await using var pragma = connection.CreateCommand();
-                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+                pragma.CommandText = SqlitePragmas;
                 await pragma.ExecuteNonQueryAsync(cancellationToken);
+                ConfiguredSqlite.AddOrUpdate(handle, Configured);
             }
 
             return connection;

@@ -159,4 +159,53 @@ public sealed class ModelVersionsApiTests
             (await registry.ListVersionsAsync("digits")).Select(v => v.Name));
         Assert.Equal(2, host.FilesUnder("blobs").Length);
     }
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task GetModelVersion_AliasesMoveAndModelRecreated_AnswersCurrentStateAndNamesWhatIsMissing(
+        Backend backend)
+    {
+        await using var host = await RunningHost.StartAsync(backend);
+        var registry = new RegistryClient(host.Channel);
+        await registry.CreateModelAsync("digits");
+        await registry.UploadAsync("digits", RegistryClient.Artifact(1000, seed: 1));
+        await registry.UploadAsync("digits", RegistryClient.Artifact(1000, seed: 2));
+        var before = await GetAsync(registry, "models/digits/versions/1");
+        await SetAliasAsync(registry, "models/digits/aliases/prod", "models/digits/versions/1");
+        await SetAliasAsync(registry, "models/digits/aliases/canary", "models/digits/versions/1");
+        var aliased = await GetAsync(registry, "models/digits/versions/1");
+        await SetAliasAsync(registry, "models/digits/aliases/prod", "models/digits/versions/2");
+        var moved = await GetAsync(registry, "models/digits/versions/1");
+        var latest = await GetAsync(registry, "models/digits/versions/latest");
+        await registry.Raw.DeleteRegisteredModelAsync(new DeleteRegisteredModelRequest
+        {
+            Name = "models/digits", Force = true,
+        }).ResponseAsync.WaitAsync(TestEnvironment.Timeout);
+        var noModel = await Assert.ThrowsAsync<RpcException>(() => GetAsync(registry, "models/digits/versions/1"));
+        await registry.CreateModelAsync("digits");
+        var noLatest = await Assert.ThrowsAsync<RpcException>(
+            () => GetAsync(registry, "models/digits/versions/latest"));
+        var again = await registry.UploadAsync("digits", RegistryClient.Artifact(2000, seed: 3));
+        var recreated = await GetAsync(registry, "models/digits/versions/1");
+        var noVersion = await Assert.ThrowsAsync<RpcException>(() => GetAsync(registry, "models/digits/versions/9"));
+
+        Assert.Empty(before.Aliases);
+        Assert.Equal(["canary", "prod"], aliased.Aliases);
+        Assert.Equal(["canary"], moved.Aliases);
+        Assert.Equal(["prod"], latest.Aliases);
+        Assert.Equal(2, latest.VersionNumber);
+        Assert.Equal("model 'models/digits' was not found.", noModel.Status.Detail);
+        Assert.Equal("model version 'models/digits/versions/latest' was not found.", noLatest.Status.Detail);
+        Assert.Equal("model version 'models/digits/versions/9' was not found.", noVersion.Status.Detail);
+        Assert.Equal(again.ModelVersion, recreated);
+        Assert.Equal(2000, recreated.Artifact.SizeBytes);
+    }
+
+    private static async Task<ModelVersion> GetAsync(RegistryClient registry, string name) =>
+        (await registry.Raw.GetModelVersionAsync(new GetModelVersionRequest { Name = name }).ResponseAsync
+            .WaitAsync(TestEnvironment.Timeout)).ModelVersion;
+
+    private static Task SetAliasAsync(RegistryClient registry, string alias, string version) =>
+        registry.Raw.SetModelAliasAsync(new SetModelAliasRequest { Name = alias, ModelVersion = version })
+            .ResponseAsync.WaitAsync(TestEnvironment.Timeout);
 }
