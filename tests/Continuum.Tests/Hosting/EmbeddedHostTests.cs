@@ -54,15 +54,15 @@ public sealed class EmbeddedHostTests
     public async Task Call_RpcNotBuiltYet_UnimplementedNamingTheMethod()
     {
         await using var host = await RunningHost.StartAsync(Backend.Embedded);
-        var training = new Continuum.Training.V1.TrainingService.TrainingServiceClient(host.Channel);
+        var optimization = new Continuum.Optimization.V1.OptimizationService.OptimizationServiceClient(host.Channel);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => training.GetTrainingJobAsync(
-            new Continuum.Training.V1.GetTrainingJobRequest { Name = "trainingJobs/j" })
+        var error = await Assert.ThrowsAsync<RpcException>(() => optimization.GetStudyAsync(
+            new Continuum.Optimization.V1.GetStudyRequest { Name = "studies/s" })
             .ResponseAsync.WaitAsync(TestEnvironment.Timeout));
 
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
         Assert.Equal(
-            "continuum.training.v1.TrainingService/GetTrainingJob is not built yet in Continuum 0.1.0.",
+            "continuum.optimization.v1.OptimizationService/GetStudy is not built yet in Continuum 0.1.0.",
             error.Status.Detail);
     }
 
