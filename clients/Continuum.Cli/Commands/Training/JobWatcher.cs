@@ -129,7 +129,8 @@ public static class JobWatcher
                 var samples = 0.0;
                 await ReadAsync(message =>
                 {
-                    if (message.Metric is { } metric)
+                    // The final evaluation point carries no training loss or throughput to show.
+                    if (message.Metric is { Scope: MetricScope.Step or MetricScope.Epoch } metric)
                     {
                         loss = metric.Loss;
                         samples = metric.SamplesPerSecond;

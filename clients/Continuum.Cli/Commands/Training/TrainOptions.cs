@@ -17,6 +17,7 @@ public sealed class TrainOptions
 
     public Option<string> Dataset { get; } = new("--dataset")
     {
+        HelpName = "NAME@VERSION",
         Description = "Training data, NAME@VERSION (a number, a content hash prefix or latest; a bare NAME is "
             + "latest); several separated by commas.",
         Required = true,
@@ -29,27 +30,32 @@ public sealed class TrainOptions
 
     public Option<string> Register { get; } = new("--register")
     {
+        HelpName = "MODEL",
         Description = "Register the result as a new version of this model (created when missing).",
         Required = true,
     };
 
     public Option<int> Epochs { get; } = new("--epochs")
     {
+        HelpName = "N",
         Description = "Passes over the data.", DefaultValueFactory = _ => 5,
     };
 
     public Option<double> LearningRate { get; } = new("--lr")
     {
+        HelpName = "X",
         Description = "Initial learning rate.", DefaultValueFactory = _ => 0.001,
     };
 
     public Option<int> Batch { get; } = new("--batch")
     {
+        HelpName = "N",
         Description = "Examples per batch.", DefaultValueFactory = _ => 64,
     };
 
     public Option<long> Seed { get; } = new("--seed")
     {
+        HelpName = "N",
         Description = "Seed of initialisation, shuffling and dropout: same seed, data and spec on CPU, same weights.",
     };
 
@@ -58,30 +64,40 @@ public sealed class TrainOptions
         Description = "adam, sgd or adamw.", DefaultValueFactory = _ => "adam",
     }, "adam", "sgd", "adamw");
 
-    public Option<double> Momentum { get; } = new("--momentum") { Description = "SGD momentum, in [0, 1)." };
+    public Option<double> Momentum { get; } = new("--momentum")
+    {
+        HelpName = "X", Description = "SGD momentum, in [0, 1).",
+    };
 
     public Option<double> WeightDecay { get; } = new("--weight-decay")
     {
+        HelpName = "X",
         Description = "L2 penalty (decoupled for adamw).",
     };
 
     public Option<string?> Hidden { get; } = Sizes(new Option<string?>("--hidden")
     {
+        HelpName = "W,W",
         Description = "Widths of the hidden layers, e.g. 256,128: the MLP's layers (default 256) or the CNN's "
             + "fully connected layers (default 128).",
     });
 
     public Option<string> Conv { get; } = Sizes(new Option<string>("--conv")
     {
+        HelpName = "C,C",
         Description = "CNN: channels of each convolution block.", DefaultValueFactory = _ => "32,64",
     });
 
     public Option<int> Kernel { get; } = new("--kernel")
     {
+        HelpName = "N",
         Description = "CNN: kernel size of the convolutions.", DefaultValueFactory = _ => 3,
     };
 
-    public Option<double> Dropout { get; } = new("--dropout") { Description = "Dropout probability, in [0, 1)." };
+    public Option<double> Dropout { get; } = new("--dropout")
+    {
+        HelpName = "X", Description = "Dropout probability, in [0, 1).",
+    };
 
     public Option<string> Schedule { get; } = Among(new Option<string>("--schedule")
     {
@@ -92,16 +108,19 @@ public sealed class TrainOptions
 
     public Option<int?> StepEpochs { get; } = new("--step-epochs")
     {
+        HelpName = "N",
         Description = "step schedule: epochs between decays (default a third of --epochs).",
     };
 
     public Option<double> Gamma { get; } = new("--gamma")
     {
+        HelpName = "X",
         Description = "step schedule: factor at each decay.", DefaultValueFactory = _ => 0.1,
     };
 
     public Option<double> MinLearningRate { get; } = new("--min-lr")
     {
+        HelpName = "X",
         Description = "cosine schedule: the learning rate reached at the end.",
     };
 
@@ -112,6 +131,7 @@ public sealed class TrainOptions
 
     public Option<string?> From { get; } = new("--from")
     {
+        HelpName = "MODEL@VERSION",
         Description = "Start from a model version: MODEL@VERSION or MODEL@ALIAS (e.g. digits@champion).",
     };
 
@@ -123,11 +143,13 @@ public sealed class TrainOptions
 
     public Option<int> ReplayBuffer { get; } = new("--replay-buffer")
     {
+        HelpName = "N",
         Description = "replay: examples kept in the buffer.", DefaultValueFactory = _ => 2000,
     };
 
     public Option<double> EwcLambda { get; } = new("--ewc-lambda")
     {
+        HelpName = "X",
         Description = "ewc: penalty strength.", DefaultValueFactory = _ => 100,
     };
 
@@ -138,12 +160,14 @@ public sealed class TrainOptions
 
     public Option<string?> Eval { get; } = new("--eval")
     {
+        HelpName = "NAME@VERSION,...",
         Description = "Evaluate on the test split of these versions, NAME@VERSION,... (default: every task the "
             + "base model saw, then the training data).",
     };
 
     public Option<string?> RequestId { get; } = new("--request-id")
     {
+        HelpName = "ID",
         Description = "An id of your choosing: sending it again returns the job it created instead of a new one.",
     };
 
