@@ -20,6 +20,8 @@ public static class CliApp
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(Commands.Datasets.DatasetsCommand.Create());
         root.Subcommands.Add(Commands.Models.ModelsCommand.Create());
+        root.Subcommands.Add(Commands.Training.TrainCommand.Create());
+        root.Subcommands.Add(Commands.Training.JobsCommand.Create());
         return root;
     }
 
