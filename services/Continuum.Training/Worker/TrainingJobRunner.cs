@@ -33,7 +33,8 @@ public sealed partial class TrainingJobRunner(
             return;
         }
 
-        LogStarted(jobId, worker, row.AttemptCount + 1);
+        // The row is read after the claim, which counted this attempt.
+        LogStarted(jobId, worker, row.AttemptCount);
         using var lost = new CancellationTokenSource();
         using var cancelled = new CancellationTokenSource();
         using var any = CancellationTokenSource.CreateLinkedTokenSource(stopping, lost.Token, cancelled.Token);
