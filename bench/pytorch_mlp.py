@@ -3,7 +3,9 @@
 Trains the same MLP (784-HIDDEN-10, ReLU) on the same Fashion-MNIST files with Adam, the same batch size,
 a fresh shuffle every epoch and the same intra-op thread count, then prints one JSON object:
 {"samples_per_second": [per epoch], "seconds": [per epoch], "threads": N, "torch": version}.
-Run it with Debian's interpreter, /usr/bin/python3, which has python3-torch and python3-numpy.
+Run it with Debian's interpreter, /usr/bin/python3, which has python3-torch and python3-numpy. That build's
+matrix products go through the system libblas.so.3 (the reference BLAS unless OpenBLAS is installed), which
+is why it is so much slower than libtorch's own kernels: the ratio compares with Debian's PyTorch as shipped.
 """
 import argparse
 import gzip

@@ -26,7 +26,7 @@ public sealed class TrainingBenchmark : IBenchmark
     public const double LearningRate = 0.001;
     private const int Epochs = 3;
     private const int Rounds = 2;
-    private const int PyTorchEpochs = 2;
+    private const int PyTorchEpochs = 1;
     private const long Seed = 7;
 
     public string Name => "training";
