@@ -31,20 +31,43 @@ public sealed class DataServer : IAsyncDisposable
 
     public DataService.DataServiceClient Client => new(Channel);
 
-    public Task CreateFashionDatasetAsync(CancellationToken ct) =>
-        Client.CreateDatasetAsync(new CreateDatasetRequest
+    public Task CreateFashionDatasetAsync(CancellationToken ct) => CreateFashionDatasetAsync(Client, ct);
+
+    /// <summary>Dataset <c>fashion</c>: 28 x 28 inputs, 10 classes.</summary>
+    public static Task CreateFashionDatasetAsync(DataService.DataServiceClient client, CancellationToken ct) =>
+        client.CreateDatasetAsync(new CreateDatasetRequest
         {
             DatasetId = "fashion",
             Dataset = new Dataset { Schema = new DatasetSchema { InputShape = { 28, 28 }, ClassCount = 10 } },
         }, cancellationToken: ct).ResponseAsync;
 
+    public const string TestImages = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+    public const string TestLabels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
+
     /// <summary>
     /// Streams the Fashion-MNIST train files as shipped, in 1 MiB chunks, as a new version of <c>fashion</c>.
     /// </summary>
-    public async Task<DatasetVersion> UploadFashionTrainAsync(CancellationToken ct)
+    public Task<DatasetVersion> UploadFashionTrainAsync(CancellationToken ct) =>
+        UploadFashionAsync(Client, withTest: false, ct);
+
+    /// <summary>
+    /// Streams the Fashion-MNIST files as shipped (gzipped IDX), in 1 MiB chunks, as a new version of
+    /// <c>fashion</c>: the train split, and with <paramref name="withTest"/> the test split too.
+    /// </summary>
+    public static async Task<DatasetVersion> UploadFashionAsync(
+        DataService.DataServiceClient client, bool withTest, CancellationToken ct)
     {
-        string[] paths = [TrainImages, TrainLabels];
-        using var call = Client.CreateDatasetVersion(cancellationToken: ct);
+        var files = new List<(string Path, Split Split, FileRole Role)>
+        {
+            (TrainImages, Split.Train, FileRole.IdxInputs), (TrainLabels, Split.Train, FileRole.IdxLabels),
+        };
+        if (withTest)
+        {
+            files.Add((TestImages, Split.Test, FileRole.IdxInputs));
+            files.Add((TestLabels, Split.Test, FileRole.IdxLabels));
+        }
+
+        using var call = client.CreateDatasetVersion(cancellationToken: ct);
         await call.RequestStream.WriteAsync(new CreateDatasetVersionRequest
         {
             Metadata = new DatasetVersionUpload
@@ -53,21 +76,17 @@ public sealed class DataServer : IAsyncDisposable
                 Format = DataFormat.Idx,
                 Files =
                 {
-                    new UploadFile
+                    files.Select(f => new UploadFile
                     {
-                        FileName = Path.GetFileName(TrainImages), Split = Split.Train, Role = FileRole.IdxInputs,
-                    },
-                    new UploadFile
-                    {
-                        FileName = Path.GetFileName(TrainLabels), Split = Split.Train, Role = FileRole.IdxLabels,
-                    },
+                        FileName = Path.GetFileName(f.Path), Split = f.Split, Role = f.Role,
+                    }),
                 },
             },
         }, ct);
         var buffer = new byte[1 << 20];
-        for (var i = 0; i < paths.Length; i++)
+        for (var i = 0; i < files.Count; i++)
         {
-            await using var file = File.OpenRead(paths[i]);
+            await using var file = File.OpenRead(files[i].Path);
             int read;
             while ((read = await file.ReadAsync(buffer, ct)) > 0)
             {

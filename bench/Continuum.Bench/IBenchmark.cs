@@ -6,21 +6,26 @@ namespace Continuum.Bench;
 /// </summary>
 /// <param name="Aim">The least ratio the issue asks for, if any.</param>
 /// <param name="AimOurs">The least absolute figure the issue asks for, if any, in <paramref name="Unit"/>.</param>
+/// <param name="AimAtMost">The greatest ratio the issue allows, if any: for figures where less is better, such as
+/// memory at the end of a run against memory early in it.</param>
 public sealed record BenchResult(
-    string Benchmark, string Metric, double Ours, double Baseline, string Unit, double? Aim, double? AimOurs = null)
+    string Benchmark, string Metric, double Ours, double Baseline, string Unit, double? Aim, double? AimOurs = null,
+    double? AimAtMost = null)
 {
     public double Ratio => Ours / Baseline;
 
-    public bool? MeetsAim => (Aim, AimOurs) switch
+    public bool? MeetsAim => (Aim, AimOurs, AimAtMost) switch
     {
-        (null, null) => null,
-        _ => (Aim is null || Ratio >= Aim) && (AimOurs is null || Ours >= AimOurs),
+        (null, null, null) => null,
+        _ => (Aim is null || Ratio >= Aim) && (AimOurs is null || Ours >= AimOurs)
+            && (AimAtMost is null || Ratio <= AimAtMost),
     };
 
     public string AimText => string.Join(", ", new[]
     {
         Aim is { } ratio ? $"ratio >= {ratio:N2}" : null,
         AimOurs is { } ours ? $"ours >= {ours:N0} {Unit}" : null,
+        AimAtMost is { } most ? $"ratio <= {most:N2}" : null,
     }.OfType<string>());
 }
 

@@ -4,6 +4,7 @@ using Spectre.Console;
 IBenchmark[] all =
 [
     new BlobStoreBenchmark(), new DataUploadBenchmark(), new DataReadBenchmark(), new RegistryBenchmark(),
+    new TrainingBenchmark(), new TrainingMemoryBenchmark(),
 ];
 
 if (args.Contains("--list"))
