@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace Continuum.Tests.Ml;
 
 /// <summary>The training loop on real Fashion-MNIST slices: accuracy, reproducibility, resume, failures.</summary>
+[Collection(TorchRandomCollection.Name)]
 public sealed class ClassifierTrainerTests
 {
     private static readonly TrainingOptions Adam = new(

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Continuum.Tests.Ml;
 
+[Collection(TorchRandomCollection.Name)]
 public sealed class TorchSharpTests
 {
     [Fact]
