@@ -26,7 +26,8 @@ public sealed record SplitScore(double Accuracy, double Loss, long ExampleCount)
 /// <remarks>
 /// Randomness is reseeded from (seed, epoch) at the start of every epoch, for the shuffle and for dropout, so
 /// that an epoch's random stream does not depend on what ran before it in this process. That is what lets a
-/// worker that picks up a checkpoint reproduce the epochs the dead worker would have run.
+/// worker that picks up a checkpoint reproduce the epochs the dead worker would have run. Replayed examples are
+/// drawn from a generator of their own, seeded the same way, so they neither shift nor depend on the shuffle.
 /// </remarks>
 public sealed class ClassifierTrainer : IDisposable
 {
@@ -39,17 +40,26 @@ public sealed class ClassifierTrainer : IDisposable
     private readonly Device _device;
     private readonly ITrainingObjective _objective;
     private readonly OptimizerHelper _optimizer;
+    private readonly ReplayMix? _replay;
 
     /// <param name="model">Already on <paramref name="device"/>. Parameters with requires_grad off stay fixed.</param>
+    /// <param name="options">Optimizer, batch size, epochs and seed.</param>
+    /// <param name="device">Where batches are moved for training.</param>
+    /// <param name="objective">The loss of a batch; cross-entropy when null.</param>
+    /// <param name="replay">Remembered examples to mix into every batch; none when null. Steps per epoch stay
+    /// those of the new data.</param>
     public ClassifierTrainer(
-        nn.Module<Tensor, Tensor> model, TrainingOptions options, Device device, ITrainingObjective? objective = null)
+        nn.Module<Tensor, Tensor> model, TrainingOptions options, Device device, ITrainingObjective? objective = null,
+        ReplayMix? replay = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(replay?.ExamplesPerBatch ?? 0, nameof(replay));
         _model = model;
         _options = options;
         _device = device;
         _objective = objective ?? CrossEntropyObjective.Instance;
+        _replay = replay is { IsActive: true } ? replay : null;
         _optimizer = CreateOptimizer(model.parameters().Where(p => p.requires_grad).ToList(), options.Optimizer);
     }
 
@@ -86,6 +96,8 @@ public sealed class ClassifierTrainer : IDisposable
         random.manual_seed(epochSeed);
         using var generator = new Generator((ulong)epochSeed);
         using var order = randperm(train.Count, generator: generator);
+        _replay?.CheckShape(train);
+        using var replayGenerator = _replay is null ? null : ReplayMix.EpochGenerator(epochSeed);
 
         var steps = StepsPerEpoch(train.Count);
         var clock = Stopwatch.StartNew();
@@ -96,8 +108,15 @@ public sealed class ClassifierTrainer : IDisposable
             using var scope = NewDisposeScope();
             var start = batch * _options.BatchSize;
             var indices = order.narrow(0, start, Math.Min(_options.BatchSize, train.Count - start));
-            var inputs = train.Features.index_select(0, indices).to(_device);
-            var labels = train.Labels.index_select(0, indices).to(_device);
+            var inputs = train.Features.index_select(0, indices);
+            var labels = train.Labels.index_select(0, indices);
+            if (_replay is not null)
+            {
+                (inputs, labels) = _replay.Append(inputs, labels, replayGenerator!);
+            }
+
+            inputs = inputs.to(_device);
+            labels = labels.to(_device);
 
             var loss = _objective.Loss(_model, inputs, _model.forward(inputs), labels);
             var value = loss.item<float>();
