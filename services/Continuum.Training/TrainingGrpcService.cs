@@ -116,6 +116,12 @@ public sealed partial class TrainingGrpcService(
         if (row.State != JobStates.Cancelled)
         {
             row = await jobs.RequestCancelAsync(row.Id, JobErrors.CancelledJson(), JobMapper.Now(), ct) ?? row;
+
+            // The flag alone is seen at the worker's next lease renewal; the message stops it at its next batch.
+            if (row.State == JobStates.Running)
+            {
+                await publish.Publish(new TrainingJobCancelRequested(row.Id), ct);
+            }
         }
 
         return new CancelTrainingJobResponse { TrainingJob = JobMapper.ToProto(row) };

@@ -2,6 +2,7 @@ using Continuum.Contracts;
 using Continuum.ServiceDefaults;
 using Continuum.Training.Jobs;
 using Continuum.Training.Worker;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,7 +26,16 @@ public static class TrainingServiceExtensions
         {
             MigrationsAssembly = typeof(TrainingServiceExtensions).Assembly,
             ConfigureBus = worker.Enabled
-                ? bus => bus.AddConsumer<RunTrainingJobConsumer>(typeof(RunTrainingJobConsumerDefinition))
+                ? bus =>
+                {
+                    bus.AddConsumer<RunTrainingJobConsumer>(typeof(RunTrainingJobConsumerDefinition));
+                    // Every worker hears every cancel request: a queue of its own, gone when it stops.
+                    bus.AddConsumer<TrainingJobCancelRequestedConsumer>().Endpoint(e =>
+                    {
+                        e.InstanceId = Guid.NewGuid().ToString("N")[..12];
+                        e.Temporary = true;
+                    });
+                }
                 : null,
         });
         builder.Services.AddOptions<TrainingWorkerOptions>()
@@ -36,6 +46,7 @@ public static class TrainingServiceExtensions
         builder.Services.AddSingleton<ModelRegistration>();
         builder.Services.AddSingleton<JobExecution>();
         builder.Services.AddSingleton<TrainingJobRunner>();
+        builder.Services.AddSingleton<RunningJobs>();
         return builder;
     }
 

@@ -19,7 +19,7 @@ namespace Continuum.Training.Worker;
 /// not acknowledged: the bus hands it to another worker, which resumes from the last checkpoint.
 /// </remarks>
 public sealed partial class TrainingJobRunner(
-    TrainingJobRepository jobs, JobExecution execution, IOptions<TrainingWorkerOptions> options,
+    TrainingJobRepository jobs, JobExecution execution, RunningJobs running, IOptions<TrainingWorkerOptions> options,
     ILogger<TrainingJobRunner> logger)
 {
     private static readonly TimeSpan ClaimRetry = TimeSpan.FromSeconds(2);
@@ -37,6 +37,7 @@ public sealed partial class TrainingJobRunner(
         LogStarted(jobId, worker, row.AttemptCount);
         using var lost = new CancellationTokenSource();
         using var cancelled = new CancellationTokenSource();
+        using var listening = running.Register(jobId, cancelled);
         using var any = CancellationTokenSource.CreateLinkedTokenSource(stopping, lost.Token, cancelled.Token);
         using var leaseStop = new CancellationTokenSource();
         var lease = KeepLeaseAsync(jobId, worker, lost, cancelled, leaseStop.Token);
@@ -45,11 +46,13 @@ public sealed partial class TrainingJobRunner(
             var outcome = await execution.RunAsync(row, worker, any.Token);
             await FinishAsync(jobId, worker, JobStates.Succeeded, null, outcome, publish);
         }
-        catch (OperationCanceledException) when (cancelled.IsCancellationRequested && !stopping.IsCancellationRequested)
+        catch (Exception e) when (IsCancellation(e) && cancelled.IsCancellationRequested
+            && !stopping.IsCancellationRequested)
         {
             await FinishAsync(jobId, worker, JobStates.Cancelled, JobErrors.Cancelled(), null, publish);
         }
-        catch (OperationCanceledException) when (lost.IsCancellationRequested || stopping.IsCancellationRequested)
+        catch (Exception e) when (IsCancellation(e)
+            && (lost.IsCancellationRequested || stopping.IsCancellationRequested))
         {
             // Another worker has the job, or this one is stopping: the bus redelivers the message.
             LogLeft(jobId, worker, lost.IsCancellationRequested ? "its lease was lost" : "the host is stopping");
@@ -176,6 +179,13 @@ public sealed partial class TrainingJobRunner(
 
         LogEnded(jobId, state);
     }
+
+    /// <summary>
+    /// A cancelled token surfaces as OperationCanceledException in our own code, and as an RpcException with
+    /// status Cancelled when it stops a call to a peer service that was in flight.
+    /// </summary>
+    private static bool IsCancellation(Exception e) =>
+        e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled };
 
     private static string Iso(DateTimeOffset time) =>
         time.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
