@@ -126,13 +126,19 @@ public sealed partial class DataGrpcService
         if ((perClass ?? total) is not > 0)
         {
             RpcErrors.ThrowInvalidArgument(
-                perClass is null && total is null ? "sample.size" : "sample.examples_per_class",
+                perClass is not null ? "sample.examples_per_class"
+                : total is not null ? "sample.total_examples" : "sample.size",
                 "set examples_per_class or total_examples to a positive number.");
+        }
+
+        if (sample.Uniform && perClass is not null)
+        {
+            RpcErrors.ThrowInvalidArgument("sample.uniform", "goes with total_examples, not examples_per_class.");
         }
 
         var (source, name) = await LoadSourceAsync(sample.SourceVersion, "sample.source_version", dataset, ct);
         var splits = sample.Splits.ToHashSet();
-        var content = Checked(() => Derivations.Sample(source, perClass, total, sample.Seed, splits));
+        var content = Checked(() => Derivations.Sample(source, perClass, total, sample.Seed, splits, sample.Uniform));
         return (content, new Derivation
         {
             Kind = DerivationKind.Sample,
@@ -141,6 +147,7 @@ public sealed partial class DataGrpcService
             TotalExamples = total ?? 0,
             Seed = sample.Seed,
             Splits = { splits.Count == 0 ? [Split.Train] : splits.Order() },
+            Uniform = sample.Uniform,
         });
     }
 

@@ -22,12 +22,14 @@ public static class Derivations
     /// A seeded sample of the listed splits (train only when <paramref name="splits"/> is empty); the other splits
     /// are left out. Exactly one of the sizes is set. Per class: min(N, available) of every class. Total: N
     /// examples (all when the split has fewer) spread over the classes as evenly as their counts allow, which is
-    /// what a replay buffer wants; classes that get one example more than others are chosen by the seed.
+    /// what a replay buffer wants; classes that get one example more than others are chosen by the seed. Total and
+    /// <paramref name="uniform"/>: N examples drawn with equal chances whatever their class, as a reservoir draws.
     /// </summary>
     /// <exception cref="DataValidationException">Field <c>sample.splits</c>: the source lacks a listed split.
     /// </exception>
     public static DatasetContent Sample(
-        DatasetContent source, int? examplesPerClass, int? totalExamples, long seed, IReadOnlySet<Split> splits)
+        DatasetContent source, int? examplesPerClass, int? totalExamples, long seed, IReadOnlySet<Split> splits,
+        bool uniform = false)
     {
         if (examplesPerClass.HasValue == totalExamples.HasValue || (examplesPerClass ?? totalExamples) <= 0)
         {
@@ -44,6 +46,15 @@ public static class Derivations
             // One generator per split, keyed by the split's number, so a split's sample does not depend on
             // which other splits were listed.
             var random = new SeededRandom(seed ^ ((long)split << 56));
+            if (uniform && totalExamples is { } count)
+            {
+                var all = Enumerable.Range(0, examples.Count).ToArray();
+                var drawn = Choose(all, Math.Min(count, all.Length), random).ToArray();
+                Array.Sort(drawn);
+                sampled.Add(Take(examples, source.FeatureCount, drawn));
+                continue;
+            }
+
             var byClass = examples.Labels.Select((label, index) => (label, index))
                 .GroupBy(e => e.label, e => e.index)
                 .OrderBy(g => g.Key)

@@ -129,6 +129,27 @@ public sealed class DerivationsTests
         Assert.Equal("union_of.source_versions", error.Field);
     }
 
+    [Fact]
+    public void Sample_TotalUniform_KeepsTheClassMixOfTheSourceWhileBalancedEvensIt()
+    {
+        // 9,000 of class 0 and 1,000 of class 1: a uniform draw of 1,000 keeps about 9 to 1, a balanced one 500 each.
+        var labels = Enumerable.Range(0, 10_000).Select(i => i % 10 == 9 ? 1L : 0L).ToArray();
+        var source = Content((labels, Split.Train));
+
+        var uniform = Derivations.Sample(source, null, 1000, 3, new HashSet<Split>(), uniform: true).Get(Split.Train)!;
+        var balanced = Derivations.Sample(source, null, 1000, 3, new HashSet<Split>()).Get(Split.Train)!;
+        var again = Derivations.Sample(source, null, 1000, 3, new HashSet<Split>(), uniform: true).Get(Split.Train)!;
+
+        var counts = DatasetContent.ClassCounts(uniform, 2);
+        Assert.Equal(1000, uniform.Count);
+        Assert.InRange(counts[1], 70, 130);
+        Assert.Equal([500L, 500], DatasetContent.ClassCounts(balanced, 2));
+        Assert.Equal(uniform.Features, again.Features);
+        var rows = Enumerable.Range(0, uniform.Count).Select(i => uniform.Row(i, 2)[0]).ToList();
+        Assert.Equal(rows.Order(), rows);
+        Assert.Equal(rows.Count, rows.Distinct().Count());
+    }
+
     /// <summary>Two features per example, (i, i + 0.5) for example i, so each row names its source position.</summary>
     private static DatasetContent Content(params (long[] Labels, Split Split)[] splits) =>
         new([2], splits.Select(s => new SplitExamples(
