@@ -44,6 +44,8 @@ public static class TrainingServiceExtensions
         builder.Services.AddSingleton<SpecValidator>();
         builder.Services.AddSingleton<ExampleCache>();
         builder.Services.AddSingleton<ModelRegistration>();
+        builder.Services.AddSingleton<ReplayBuffers>();
+        builder.Services.AddSingleton<StrategyPreparation>();
         builder.Services.AddSingleton<JobExecution>();
         builder.Services.AddSingleton<TrainingJobRunner>();
         builder.Services.AddSingleton<RunningJobs>();

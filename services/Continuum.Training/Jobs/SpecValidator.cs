@@ -13,7 +13,7 @@ namespace Continuum.Training.Jobs;
 /// service and the registry, so that a job is queued only when a worker can run it. Field paths in errors
 /// start at the request's <c>training_job.spec</c>.
 /// </summary>
-public sealed class SpecValidator(PeerChannels peers)
+public sealed partial class SpecValidator(PeerChannels peers)
 {
     public const int MaxDatasetVersions = 64;
     public const int MaxBatchSize = 65_536;
@@ -68,7 +68,7 @@ public sealed class SpecValidator(PeerChannels peers)
         CheckArchitecture(resolved, schema, field);
         CheckFrozenLayers(resolved, schema, baseVersion, field);
         CheckRegisterModel(resolved.RegisterModel, $"{field}.register_model");
-        CheckStrategy(resolved, field);
+        await CheckStrategyAsync(resolved, data, schema, training, baseVersion, field, ct);
 
         resolved.TrainingDatasetVersions.Clear();
         resolved.TrainingDatasetVersions.Add(training.Select(v => v.Name));
@@ -315,17 +315,6 @@ public sealed class SpecValidator(PeerChannels peers)
         if (name.Length > 0)
         {
             ResourceNames.ParseId(name, "models", "model", field);
-        }
-    }
-
-    private static void CheckStrategy(TrainingSpec spec, string field)
-    {
-        // TODO(#6): replay, EWC, LwF and joint training, with the scenario guard.
-        if (spec.Strategy is { } strategy && strategy.KindCase is not
-            (ContinualStrategy.KindOneofCase.None or ContinualStrategy.KindOneofCase.Naive))
-        {
-            throw new RpcException(new Status(StatusCode.Unimplemented,
-                $"{field}.strategy: {strategy.KindCase} is not available yet; naive fine-tuning is."));
         }
     }
 

@@ -5,6 +5,7 @@ using Continuum.Ml.Training;
 using Continuum.ServiceDefaults;
 using Continuum.ServiceDefaults.Grpc;
 using Microsoft.Extensions.Options;
+using TorchSharp;
 
 namespace Continuum.Training.Worker;
 
@@ -33,6 +34,37 @@ public sealed class ExampleCache(PeerChannels peers, IOptions<ContinuumOptions> 
         }
 
         return Read(path);
+    }
+
+    /// <summary>One split of several versions (looked up by name), one version's examples after the other.</summary>
+    public async Task<ExampleSet> LoadAllAsync(
+        IReadOnlyList<string> names, Split split, IReadOnlyList<int> inputShape, CancellationToken ct)
+    {
+        var data = new DataService.DataServiceClient(peers.For(ServiceCatalog.Data.Name));
+        var parts = new List<ExampleSet>();
+        try
+        {
+            foreach (var name in names)
+            {
+                var version = (await data.GetDatasetVersionAsync(
+                    new GetDatasetVersionRequest { Name = name }, cancellationToken: ct)).DatasetVersion;
+                parts.Add(await LoadAsync(version, split, inputShape, ct));
+            }
+
+            if (parts.Count == 1)
+            {
+                var only = parts[0];
+                parts.Clear();
+                return only;
+            }
+
+            return new ExampleSet(torch.cat(parts.Select(p => p.Features).ToList(), 0),
+                torch.cat(parts.Select(p => p.Labels).ToList(), 0));
+        }
+        finally
+        {
+            parts.ForEach(p => p.Dispose());
+        }
     }
 
     private async Task FetchAsync(string name, Split split, int batch, string path, CancellationToken ct)

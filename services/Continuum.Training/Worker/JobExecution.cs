@@ -26,8 +26,8 @@ namespace Continuum.Training.Worker;
 /// a checkpoint after each, evaluates on every listed test split and registers the result.
 /// </summary>
 public sealed class JobExecution(
-    TrainingJobRepository jobs, ExampleCache examples, ModelRegistration registry, IBlobStore blobs,
-    PeerChannels peers, IOptions<TrainingWorkerOptions> options)
+    TrainingJobRepository jobs, ExampleCache examples, ModelRegistration registry, StrategyPreparation strategies,
+    IBlobStore blobs, PeerChannels peers, IOptions<TrainingWorkerOptions> options)
 {
     // At most about this many step points per job; epoch points come on top.
     private const int StepPointBudget = 900;
@@ -44,8 +44,8 @@ public sealed class JobExecution(
         var schema = (await data.GetDatasetAsync(new GetDatasetRequest { Name = dataset }, cancellationToken: ct))
             .Dataset.Schema;
 
-        using var train = await LoadTrainingAsync(trainingVersions, schema, ct);
         var tests = new List<ExampleSet>();
+        nn.Module<Tensor, Tensor>? model = null;
         try
         {
             foreach (var version in evaluationVersions)
@@ -53,8 +53,9 @@ public sealed class JobExecution(
                 tests.Add(await examples.LoadAsync(version, Split.Test, schema.InputShape, ct));
             }
 
-            TorchDevice.Configure(spec.Seed, options.Value.Threads > 0 ? options.Value.Threads : Environment.ProcessorCount);
-            using var model = ModelFactory.Create(spec.Architecture, schema.InputShape, schema.ClassCount);
+            var threads = options.Value.Threads > 0 ? options.Value.Threads : Environment.ProcessorCount;
+            TorchDevice.Configure(spec.Seed, threads);
+            model = ModelFactory.Create(spec.Architecture, schema.InputShape, schema.ClassCount);
             ModelVersion? baseVersion = null;
             BaselineEvaluation? baseline = null;
             if (spec.BaseModelVersion.Length > 0)
@@ -74,8 +75,19 @@ public sealed class JobExecution(
                 }
             }
 
+            using var strategy = await strategies.PrepareAsync(spec, baseVersion, trainingVersions, schema, device, ct);
+            if (strategy.FromScratch)
+            {
+                // The base only served as the baseline; the weights start as a job without a base would.
+                model.Dispose();
+                TorchDevice.Configure(spec.Seed, threads);
+                model = ModelFactory.Create(spec.Architecture, schema.InputShape, schema.ClassCount);
+            }
+
+            using var train = await examples.LoadAllAsync(
+                strategy.TrainingDatasetVersions, Split.Train, schema.InputShape, ct);
             model.to(device);
-            using var trainer = new ClassifierTrainer(model, ToOptions(spec), device);
+            using var trainer = new ClassifierTrainer(model, ToOptions(spec), device, strategy.Objective, strategy.Replay);
             await ResumeAsync(trainer, row, ct);
 
             var total = trainer.StepsPerEpoch(train.Count) * spec.Epochs;
@@ -115,13 +127,14 @@ public sealed class JobExecution(
             if (spec.RegisterModel.Length > 0)
             {
                 registered = await registry.RegisterAsync(spec.RegisterModel,
-                    Describe(spec, schema, metrics, row), Save(model), TrainingJobNames.Job(row.Id), ct);
+                    Describe(spec, schema, metrics, row, strategy), Save(model), TrainingJobNames.Job(row.Id), ct);
             }
 
             return new JobOutcome(registered, metrics, spec, clock.Elapsed);
         }
         finally
         {
+            model?.Dispose();
             foreach (var test in tests)
             {
                 test.Dispose();
@@ -147,35 +160,6 @@ public sealed class JobExecution(
         }
 
         return versions;
-    }
-
-    /// <summary>The training splits of every training version, one after the other.</summary>
-    private async Task<ExampleSet> LoadTrainingAsync(
-        List<DatasetVersion> versions, DatasetSchema schema, CancellationToken ct)
-    {
-        if (versions.Count == 1)
-        {
-            return await examples.LoadAsync(versions[0], Split.Train, schema.InputShape, ct);
-        }
-
-        var parts = new List<ExampleSet>();
-        try
-        {
-            foreach (var version in versions)
-            {
-                parts.Add(await examples.LoadAsync(version, Split.Train, schema.InputShape, ct));
-            }
-
-            return new ExampleSet(cat(parts.Select(p => p.Features).ToList(), 0),
-                cat(parts.Select(p => p.Labels).ToList(), 0));
-        }
-        finally
-        {
-            foreach (var part in parts)
-            {
-                part.Dispose();
-            }
-        }
     }
 
     /// <summary>
@@ -387,7 +371,8 @@ public sealed class JobExecution(
         return times[times.Count / 2];
     }
 
-    private static ModelVersion Describe(TrainingSpec spec, DatasetSchema schema, ModelMetrics metrics, JobRow row)
+    private static ModelVersion Describe(
+        TrainingSpec spec, DatasetSchema schema, ModelMetrics metrics, JobRow row, StrategySetup strategy)
     {
         var version = new ModelVersion
         {
@@ -399,7 +384,8 @@ public sealed class JobExecution(
             Metrics = metrics,
             Lineage = new ModelVersionLineage
             {
-                TrainingDatasetVersions = { spec.TrainingDatasetVersions },
+                TrainingDatasetVersions = { strategy.TrainingDatasetVersions },
+                ReplayDatasetVersion = strategy.ReplayDatasetVersion,
                 EvaluationDatasetVersions = { spec.EvaluationDatasetVersions },
                 ParentModelVersion = spec.BaseModelVersion,
                 TrainingJob = TrainingJobNames.Job(row.Id),
@@ -416,6 +402,7 @@ public sealed class JobExecution(
             ["seed"] = spec.Seed.ToString(CultureInfo.InvariantCulture),
             ["strategy"] = JobOutcome.StrategyName(spec),
         });
+        version.Hyperparameters.Add(JobOutcome.StrategyParameters(spec.Strategy));
         return version;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Continuum.Events;
 using Continuum.Registry.V1;
 using Continuum.Training.Jobs;
@@ -25,6 +26,36 @@ public sealed record JobOutcome(string ModelVersion, ModelMetrics Metrics, Train
         Trial = row.Trial,
         DurationSeconds = Duration.TotalSeconds,
     };
+
+    /// <summary>The strategy's settings as the registry's hyperparameters show them, defaults filled in.</summary>
+    public static Dictionary<string, string> StrategyParameters(ContinualStrategy? strategy)
+    {
+        static string F(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+        return strategy?.KindCase switch
+        {
+            ContinualStrategy.KindOneofCase.Replay => new()
+            {
+                ["replay.buffer_size"] = strategy.Replay.BufferSize.ToString(CultureInfo.InvariantCulture),
+                ["replay.selection"] = strategy.Replay.Selection == ReplaySelection.Reservoir
+                    ? "reservoir" : "class_balanced",
+                ["replay.batch_fraction"] = F(strategy.Replay.BatchFraction > 0
+                    ? strategy.Replay.BatchFraction : StrategyPreparation.DefaultBatchFraction),
+            },
+            ContinualStrategy.KindOneofCase.Ewc => new()
+            {
+                ["ewc.penalty_strength"] = F(strategy.Ewc.PenaltyStrength),
+                ["ewc.online"] = strategy.Ewc.Online ? "true" : "false",
+                ["ewc.fisher_sample_count"] = strategy.Ewc.FisherSampleCount.ToString(CultureInfo.InvariantCulture),
+            },
+            ContinualStrategy.KindOneofCase.Lwf => new()
+            {
+                ["lwf.temperature"] = F(strategy.Lwf.Temperature > 0
+                    ? strategy.Lwf.Temperature : StrategyPreparation.DefaultTemperature),
+                ["lwf.distillation_weight"] = F(strategy.Lwf.DistillationWeight > 0 ? strategy.Lwf.DistillationWeight : 1),
+            },
+            _ => [],
+        };
+    }
 
     public static string StrategyName(TrainingSpec spec) =>
         spec.Strategy?.KindCase is null or ContinualStrategy.KindOneofCase.None

@@ -14,6 +14,7 @@ namespace Continuum.Training.Worker;
 public sealed class ModelRegistration(PeerChannels peers)
 {
     private const int ChunkBytes = 1 << 20;
+    private const int MaxAncestry = 1000;
 
     private RegistryService.RegistryServiceClient Registry => new(peers.For(ServiceCatalog.Registry.Name));
 
@@ -36,6 +37,39 @@ public sealed class ModelRegistration(PeerChannels peers)
         }
 
         return bytes;
+    }
+
+    /// <summary>
+    /// <paramref name="start"/> and then its parent, grandparent and so on, as long as each has the architecture
+    /// and class count of the start: the versions whose tasks a continual-learning job builds on.
+    /// </summary>
+    public async Task<List<ModelVersion>> AncestryAsync(ModelVersion start, CancellationToken ct)
+    {
+        var chain = new List<ModelVersion> { start };
+        var seen = new HashSet<string> { start.Name };
+        while (chain[^1].Lineage?.ParentModelVersion is { Length: > 0 } parent && seen.Add(parent)
+            && chain.Count < MaxAncestry)
+        {
+            ModelVersion version;
+            try
+            {
+                version = (await Registry.GetModelVersionAsync(
+                    new GetModelVersionRequest { Name = parent }, cancellationToken: ct)).ModelVersion;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                break;
+            }
+
+            if (!version.Architecture.Equals(start.Architecture) || version.ClassCount != start.ClassCount)
+            {
+                break;
+            }
+
+            chain.Add(version);
+        }
+
+        return chain;
     }
 
     /// <summary>Registers a version (creating the model when missing) and returns its name.</summary>
