@@ -4,7 +4,7 @@ using Spectre.Console;
 IBenchmark[] all =
 [
     new BlobStoreBenchmark(), new DataUploadBenchmark(), new DataReadBenchmark(), new RegistryBenchmark(),
-    new TrainingBenchmark(), new TrainingMemoryBenchmark(),
+    new TrainingBenchmark(), new TrainingMemoryBenchmark(), new ContinualBenchmark(),
 ];
 
 if (args.Contains("--list"))
