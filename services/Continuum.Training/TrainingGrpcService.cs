@@ -1,5 +1,6 @@
 using Continuum.ServiceDefaults.Grpc;
 using Continuum.Training.Jobs;
+using Continuum.Training.Policies;
 using Continuum.Training.V1;
 using Continuum.Training.Worker;
 using Grpc.Core;
@@ -9,11 +10,12 @@ namespace Continuum.Training;
 
 /// <summary>
 /// The training service's gRPC endpoint: jobs are validated here and queued on the bus; workers (this
-/// process or others) run them. Each method validates, acts, and maps.
-/// TODO(#7): continual-learning policies still answer Unimplemented.
+/// process or others) run them; policies (TrainingGrpcService.Policies.cs) start jobs on new data. Each method
+/// validates, acts, and maps.
 /// </summary>
 public sealed partial class TrainingGrpcService(
-    TrainingJobRepository jobs, SpecValidator validator, IPublishEndpoint publish)
+    TrainingJobRepository jobs, JobSubmission submission, PolicyRepository policies, PolicyDefinitions definitions,
+    IPublishEndpoint publish)
     : TrainingService.TrainingServiceBase
 {
     public const string Domain = "continuum.training.v1.TrainingService";
@@ -25,41 +27,16 @@ public sealed partial class TrainingGrpcService(
         var ct = context.CancellationToken;
         var job = request.TrainingJob ?? throw RpcErrors.InvalidArgument(("training_job", "is required."));
         ValidateRequestId(request.RequestId);
-        if (request.RequestId.Length > 0 && await jobs.FindByRequestAsync(request.RequestId, ct) is { } earlier)
-        {
-            return new CreateTrainingJobResponse { TrainingJob = JobMapper.ToProto(earlier) };
-        }
 
-        var resolved = await validator.ResolveAsync(job.Spec, "training_job.spec", ct);
-        var row = new JobRow
-        {
-            Id = TrainingJobNames.NewId(),
-            SpecJson = JobMapper.Json(resolved.Spec),
-            RequestId = request.RequestId.Length > 0 ? request.RequestId : null,
-            Policy = job.Policy,
-            Trial = job.Trial,
-            State = JobStates.Queued,
-            ProgressJson = JobMapper.Json(new TrainingProgress { TotalEpochs = resolved.Spec.Epochs }),
-            CreateTime = JobMapper.Now(),
-        };
+        var row = await submission.SubmitAsync(job, request.RequestId, request.ValidateOnly, null, publish, ct);
+
+        var created = JobMapper.ToProto(row);
         if (request.ValidateOnly)
         {
-            var preview = JobMapper.ToProto(row);
-            preview.Name = "";
-            return new CreateTrainingJobResponse { TrainingJob = preview };
+            created.Name = "";
         }
 
-        if (!await jobs.InsertAsync(row, ct))
-        {
-            // A concurrent request with the same id won.
-            return new CreateTrainingJobResponse
-            {
-                TrainingJob = JobMapper.ToProto((await jobs.FindByRequestAsync(request.RequestId, ct))!),
-            };
-        }
-
-        await publish.Publish(new RunTrainingJob(row.Id), ct);
-        return new CreateTrainingJobResponse { TrainingJob = JobMapper.ToProto(row) };
+        return new CreateTrainingJobResponse { TrainingJob = created };
     }
 
     public override async Task<GetTrainingJobResponse> GetTrainingJob(

@@ -1,6 +1,7 @@
 using Continuum.Contracts;
 using Continuum.ServiceDefaults;
 using Continuum.Training.Jobs;
+using Continuum.Training.Policies;
 using Continuum.Training.Worker;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -25,8 +26,11 @@ public static class TrainingServiceExtensions
         builder.AddContinuumService(new ContinuumService(ServiceCatalog.Training.Name, ServiceCatalog.Training.GrpcName)
         {
             MigrationsAssembly = typeof(TrainingServiceExtensions).Assembly,
-            ConfigureBus = worker.Enabled
-                ? bus =>
+            ConfigureBus = bus =>
+            {
+                bus.AddConsumer<PolicyArrivalConsumer>();
+                bus.AddConsumer<PolicyJobEndedConsumer>();
+                if (worker.Enabled)
                 {
                     bus.AddConsumer<RunTrainingJobConsumer>(typeof(RunTrainingJobConsumerDefinition));
                     // Every worker hears every cancel request: a queue of its own, gone when it stops.
@@ -36,12 +40,16 @@ public static class TrainingServiceExtensions
                         e.Temporary = true;
                     });
                 }
-                : null,
+            },
         });
         builder.Services.AddOptions<TrainingWorkerOptions>()
             .Bind(builder.Configuration.GetSection(TrainingWorkerOptions.SectionName));
         builder.Services.AddSingleton<TrainingJobRepository>();
         builder.Services.AddSingleton<SpecValidator>();
+        builder.Services.AddSingleton<JobSubmission>();
+        builder.Services.AddSingleton<PolicyRepository>();
+        builder.Services.AddSingleton<PolicyDefinitions>();
+        builder.Services.AddSingleton<PolicyLoop>();
         builder.Services.AddSingleton<ExampleCache>();
         builder.Services.AddSingleton<ModelRegistration>();
         builder.Services.AddSingleton<ReplayBuffers>();

@@ -76,6 +76,8 @@ public static class JobMapper
 
     public static string Json(IMessage message) => Formatter.Format(message);
 
+    public static T Parse<T>(string json) where T : IMessage<T>, new() => Parser.Parse<T>(json);
+
     public static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
     public static Timestamp ToTimestamp(string time) =>

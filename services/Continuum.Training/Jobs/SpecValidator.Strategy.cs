@@ -20,25 +20,7 @@ public sealed partial class SpecValidator
     {
         var strategy = spec.Strategy;
         var path = $"{field}.strategy";
-        var violations = new List<(string, string)>();
-        switch (strategy?.KindCase ?? ContinualStrategy.KindOneofCase.None)
-        {
-            case ContinualStrategy.KindOneofCase.Replay:
-                CheckReplay(strategy!.Replay, $"{path}.replay", violations);
-                break;
-            case ContinualStrategy.KindOneofCase.Ewc:
-                CheckEwc(strategy!.Ewc, $"{path}.ewc", violations);
-                break;
-            case ContinualStrategy.KindOneofCase.Lwf:
-                CheckLwf(strategy!.Lwf, $"{path}.lwf", violations);
-                break;
-        }
-
-        if (strategy?.KindCase == ContinualStrategy.KindOneofCase.Joint && spec.FrozenLayers.Count > 0)
-        {
-            violations.Add(($"{field}.frozen_layers", "must be empty with joint: it trains from scratch."));
-        }
-
+        var violations = StrategyViolations(spec, field);
         if (strategy?.KindCase is ContinualStrategy.KindOneofCase.Ewc or ContinualStrategy.KindOneofCase.Lwf
             && baseVersion is not null && baseVersion.ClassCount != schema.ClassCount)
         {
@@ -56,6 +38,46 @@ public sealed partial class SpecValidator
         {
             await GuardScenarioAsync(data, training, baseVersion, strategy.KindCase, path, ct);
         }
+    }
+
+    /// <summary>
+    /// The checks that need no dataset version or base: what a policy's template must pass before any data
+    /// arrives.
+    /// </summary>
+    public static void CheckTemplate(TrainingSpec template, DatasetSchema schema, string field)
+    {
+        CheckHyperparameters(template, field);
+        CheckArchitecture(template, schema, field);
+        var violations = StrategyViolations(template, field);
+        if (violations.Count > 0)
+        {
+            throw RpcErrors.InvalidArgument([.. violations]);
+        }
+    }
+
+    private static List<(string, string)> StrategyViolations(TrainingSpec spec, string field)
+    {
+        var path = $"{field}.strategy";
+        var violations = new List<(string, string)>();
+        switch (spec.Strategy?.KindCase ?? ContinualStrategy.KindOneofCase.None)
+        {
+            case ContinualStrategy.KindOneofCase.Replay:
+                CheckReplay(spec.Strategy!.Replay, $"{path}.replay", violations);
+                break;
+            case ContinualStrategy.KindOneofCase.Ewc:
+                CheckEwc(spec.Strategy!.Ewc, $"{path}.ewc", violations);
+                break;
+            case ContinualStrategy.KindOneofCase.Lwf:
+                CheckLwf(spec.Strategy!.Lwf, $"{path}.lwf", violations);
+                break;
+        }
+
+        if (spec.Strategy?.KindCase == ContinualStrategy.KindOneofCase.Joint && spec.FrozenLayers.Count > 0)
+        {
+            violations.Add(($"{field}.frozen_layers", "must be empty with joint: it trains from scratch."));
+        }
+
+        return violations;
     }
 
     private static void CheckReplay(ReplayStrategy replay, string field, List<(string, string)> violations)

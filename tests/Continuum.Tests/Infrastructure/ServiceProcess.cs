@@ -30,6 +30,9 @@ public sealed class ServiceProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>Where it listens, e.g. <c>http://127.0.0.1:41234</c>; known once <see cref="StartAsync"/> returned.</summary>
+    public string Address => listening.Task.Result;
+
     /// <summary>Everything the process wrote so far, one line each, prefixed with its name.</summary>
     public string Output => string.Join(Environment.NewLine, output.Select(l => $"[{Name}] {l}"));
 
