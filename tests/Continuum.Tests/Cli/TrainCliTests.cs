@@ -179,8 +179,6 @@ public sealed class TrainCliTests
         + "finite, got 0.")]
     [InlineData("--dataset", "nope@1", "NotFound: dataset 'datasets/nope' was not found.")]
     [InlineData("--from", "nothing@champion", "NotFound: model 'models/nothing' was not found.")]
-    [InlineData("--strategy", "replay", "Unimplemented: training_job.spec.strategy: Replay is not available yet; "
-        + "naive fine-tuning is.")]
     public async Task Train_RefusedByTheServer_CodeAndMessageOnStderrExitOne(string flag, string value,
         string error)
     {

@@ -64,6 +64,19 @@ public sealed class TemporaryPostgresDatabase : IAsyncDisposable
         await using var admin = new NpgsqlConnection(TestEnvironment.PostgresConnectionString);
         await admin.OpenAsync().WaitAsync(TestEnvironment.Timeout);
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync().WaitAsync(TestEnvironment.Timeout);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await drop.ExecuteNonQueryAsync().WaitAsync(TestEnvironment.Timeout);
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 40)
+            {
+                // FORCE may not end an autovacuum worker (a superuser's process) that happens to be in the
+                // database; it finishes within moments.
+                await Task.Delay(250);
+            }
+        }
     }
 }
