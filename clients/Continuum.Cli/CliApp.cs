@@ -17,6 +17,7 @@ public static class CliApp
         var root = new RootCommand("Continuum: continual learning as a suite of gRPC services.");
         GlobalOptions.AddTo(root);
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(Commands.Demo.DemoCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(Commands.Datasets.DatasetsCommand.Create());
         root.Subcommands.Add(Commands.Models.ModelsCommand.Create());

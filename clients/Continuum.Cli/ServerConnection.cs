@@ -15,8 +15,13 @@ public sealed class ServerConnection : IDisposable
     private readonly GrpcChannel channel;
 
     public ServerConnection(ParseResult parsed)
+        : this(parsed.GetValue(GlobalOptions.Server) ?? GlobalOptions.DefaultServer, parsed.GetValue(GlobalOptions.ApiKey))
     {
-        Address = parsed.GetValue(GlobalOptions.Server) ?? GlobalOptions.DefaultServer;
+    }
+
+    public ServerConnection(string address, string? apiKey)
+    {
+        Address = address;
         channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
@@ -27,7 +32,6 @@ public sealed class ServerConnection : IDisposable
                 EnableMultipleHttp2Connections = true,
             },
         });
-        var apiKey = parsed.GetValue(GlobalOptions.ApiKey);
         Invoker = string.IsNullOrEmpty(apiKey)
             ? channel.CreateCallInvoker()
             : channel.Intercept(metadata =>
@@ -44,7 +48,12 @@ public sealed class ServerConnection : IDisposable
     public void Dispose() => channel.Dispose();
 
     /// <summary>Runs one client action; a gRPC error is printed as <c>Code: message</c> and exits 1.</summary>
-    public static async Task<int> RunAsync(ParseResult parsed, Func<ServerConnection, Task<int>> action)
+    public static Task<int> RunAsync(ParseResult parsed, Func<ServerConnection, Task<int>> action) =>
+        RunAsync(parsed, parsed.GetValue(GlobalOptions.Server) ?? GlobalOptions.DefaultServer, action);
+
+    /// <summary>The same, against <paramref name="server"/> rather than <c>--server</c>: the demo's own suite.</summary>
+    public static async Task<int> RunAsync(ParseResult parsed, string server,
+        Func<ServerConnection, Task<int>> action)
     {
         var error = parsed.InvocationConfiguration.Error;
         if (UsageProblem(parsed) is { } problem)
@@ -55,13 +64,13 @@ public sealed class ServerConnection : IDisposable
 
         try
         {
-            using var connection = new ServerConnection(parsed);
+            using var connection = new ServerConnection(server, parsed.GetValue(GlobalOptions.ApiKey));
             return await action(connection);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
         {
             await error.WriteLineAsync(
-                $"{e.StatusCode}: no Continuum server answers at {parsed.GetValue(GlobalOptions.Server)} "
+                $"{e.StatusCode}: no Continuum server answers at {server} "
                 + $"({e.Status.Detail})");
             return CliApp.ServerError;
         }
@@ -74,7 +83,7 @@ public sealed class ServerConnection : IDisposable
         {
             // A connection that breaks while a stream is being written surfaces as I/O, not as a gRPC status.
             await error.WriteLineAsync(
-                $"{StatusCode.Unavailable}: the connection to {parsed.GetValue(GlobalOptions.Server)} broke "
+                $"{StatusCode.Unavailable}: the connection to {server} broke "
                 + $"({e.Message})");
             return CliApp.ServerError;
         }

@@ -97,7 +97,8 @@ public static class UploadCommand
             }
 
             var client = new DataService.DataServiceClient(connection.Invoker);
-            var response = await UploadAsync(client, metadata, files.Select(f => f.Info).ToList(),
+            var response = await UploadAsync(client, metadata,
+                files.Select(f => (Func<Stream>)f.Info.OpenRead).ToList(), files.Sum(f => f.Info.Length),
                 Output.Progress(parsed), ct);
             if (Output.IsJson(parsed))
             {
@@ -113,9 +114,10 @@ public static class UploadCommand
         return command;
     }
 
-    private static async Task<CreateDatasetVersionResponse> UploadAsync(
-        DataService.DataServiceClient client, DatasetVersionUpload metadata, IReadOnlyList<FileInfo> files,
-        IAnsiConsole? progress, CancellationToken ct)
+    /// <summary>Streams the metadata, then each file's bytes in order; <paramref name="files"/> open them.</summary>
+    public static async Task<CreateDatasetVersionResponse> UploadAsync(
+        DataService.DataServiceClient client, DatasetVersionUpload metadata, IReadOnlyList<Func<Stream>> files,
+        long totalBytes, IAnsiConsole? progress, CancellationToken ct)
     {
         using var call = client.CreateDatasetVersion(cancellationToken: ct);
         await call.RequestStream.WriteAsync(new CreateDatasetVersionRequest { Metadata = metadata }, ct);
@@ -125,7 +127,7 @@ public static class UploadCommand
             var buffer = new byte[ChunkBytes];
             for (var i = 0; i < files.Count; i++)
             {
-                await using var stream = files[i].OpenRead();
+                await using var stream = files[i]();
                 int read;
                 while ((read = await stream.ReadAsync(buffer, ct)) > 0)
                 {
@@ -152,7 +154,7 @@ public static class UploadCommand
                     new RemainingTimeColumn())
                 .StartAsync(async context =>
                 {
-                    var task = context.AddTask("uploading", maxValue: files.Sum(f => f.Length));
+                    var task = context.AddTask("uploading", maxValue: totalBytes);
                     await SendAsync(n => task.Increment(n));
                 });
             progress.MarkupLine("[grey]validating and storing...[/]");
