@@ -156,7 +156,6 @@ public sealed partial class PolicyLoop(
         var spec = policy.TrainingTemplate.Clone();
         var all = await policies.RunsAsync(policyId, newestFirst: false, int.MaxValue, ct);
         var runs = all.Take(all.ToList().FindIndex(r => r.DatasetVersion == arrival) + 1).ToList();
-        spec.TrainingDatasetVersions.Add(arrival);
         spec.RegisterModel = policy.Model;
 
         var data = new DataService.DataServiceClient(peers.For(ServiceCatalog.Data.Name));
@@ -183,6 +182,16 @@ public sealed partial class PolicyLoop(
             // No champion yet: the first candidate trains from scratch.
         }
 
+        // The champion learns every arrival since the one it was trained on: an arrival whose candidate the gate
+        // refused, or whose run failed, is learned with the next one instead of being lost from the lineage. With
+        // no champion, that is every arrival so far; with a champion set by hand, the new arrival alone.
+        var champion = spec.BaseModelVersion.Length == 0
+            ? -1
+            : runs.FindLastIndex(r => JobMapper.Parse<PolicyRun>(r.RunJson).ModelVersion == spec.BaseModelVersion);
+        var unlearned = spec.BaseModelVersion.Length == 0 ? runs
+            : champion >= 0 ? runs.Skip(champion + 1)
+            : runs.TakeLast(1);
+        spec.TrainingDatasetVersions.Add(unlearned.Select(r => r.DatasetVersion));
         return spec;
     }
 

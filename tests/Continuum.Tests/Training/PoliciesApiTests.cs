@@ -14,7 +14,7 @@ namespace Continuum.Tests.Training;
 public sealed class PoliciesApiTests
 {
     [Fact]
-    public async Task TwoArrivals_ReplayPromotedTwiceNaiveRefusedForForgettingTheFirstTask()
+    public async Task TwoArrivals_ReplayPromotedTwiceNaiveRefusedForForgetting_RefusedArrivalLearnedWithTheNext()
     {
         var arrivals = new EventInbox<DatasetVersionCreated>();
         var aliases = new EventInbox<ModelAliasChanged>();
@@ -68,6 +68,21 @@ public sealed class PoliciesApiTests
         Assert.Equal("models/fm-naive/versions/1", champion.Name);
         var moved = aliases.Received.Where(a => a.ModelVersion.StartsWith("models/fm-replay/", StringComparison.Ordinal));
         Assert.Equal(["models/fm-replay/versions/1", "models/fm-replay/versions/2"], moved.Select(a => a.ModelVersion));
+
+        // The refused arrival is not lost: the next run fine-tunes the champion on it and the new one together.
+        var third = await policies.ArriveAsync("fm", 4, 5);
+        var naiveThird = (await policies.WaitForRunsAsync(naive.Name, third)).RecentRuns[0];
+        var replayThird = (await policies.WaitForRunsAsync(replay.Name, third)).RecentRuns[0];
+        var training = new TrainingClient(host.Channel).Raw;
+        var naiveJob = (await training.GetTrainingJobAsync(
+            new GetTrainingJobRequest { Name = naiveThird.TrainingJob })).TrainingJob;
+        var replayJob = (await training.GetTrainingJobAsync(
+            new GetTrainingJobRequest { Name = replayThird.TrainingJob })).TrainingJob;
+        Assert.Equal([second, third], naiveJob.Spec.TrainingDatasetVersions);
+        Assert.Equal("models/fm-naive/versions/1", naiveJob.Spec.BaseModelVersion);
+        Assert.Equal([first, second, third], naiveJob.Spec.EvaluationDatasetVersions);
+        Assert.Equal([third], replayJob.Spec.TrainingDatasetVersions);
+        Assert.Equal("models/fm-replay/versions/2", replayJob.Spec.BaseModelVersion);
     }
 
     [Fact]
