@@ -104,9 +104,10 @@ public sealed partial class SpecValidator
             {
                 ResourceNames.ParseId(replay.BufferDataset, "datasets", "dataset", $"{field}.buffer_dataset");
             }
-            catch (Grpc.Core.RpcException e)
+            catch (Grpc.Core.RpcException)
             {
-                violations.Add(($"{field}.buffer_dataset", e.Status.Detail));
+                violations.Add(($"{field}.buffer_dataset",
+                    $"must be datasets/{{dataset}} with a valid id, got '{replay.BufferDataset}'."));
             }
         }
     }
