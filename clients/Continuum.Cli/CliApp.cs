@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.Models.ModelsCommand.Create());
         root.Subcommands.Add(Commands.Training.TrainCommand.Create());
         root.Subcommands.Add(Commands.Training.JobsCommand.Create());
+        root.Subcommands.Add(Commands.Policies.PoliciesCommand.Create());
         return root;
     }
 

@@ -97,54 +97,17 @@ public static class GateCommand
     private static Command SetCommand()
     {
         var model = ModelReferences.ModelArgument();
-        var alias = new Option<string?>("--alias") { Description = "The alias the gate guards (default champion)." };
-        alias.Validators.Add(r =>
-        {
-            if (r.Tokens is [var t] && !ModelReferences.IsAlias(t.Value))
-            {
-                r.AddError($"--alias: '{t.Value}' is not a valid alias.");
-            }
-        });
-        var improvement = Bound("--min-improvement",
-            "Least accuracy gain over the champion on the newest split; negative tolerates a loss.", null, null);
-        var forgetting = Bound("--max-forgetting", "Most accuracy lost on each earlier split, 0 to 1.", 0, 1);
-        var size = new Option<long?>("--max-size-bytes") { Description = "Largest artifact allowed, in bytes." };
-        size.Validators.Add(r =>
-        {
-            if (r.Tokens is [var t] && long.TryParse(t.Value, CultureInfo.InvariantCulture, out var n) && n < 0)
-            {
-                r.AddError("--max-size-bytes must not be negative.");
-            }
-        });
-        var latency = Bound("--max-latency-ms", "Highest metrics.latency_ms allowed.", 0, null);
+        var bounds = new GateOptions();
         var command = new Command("set",
             "Replace the gate: bounds not given are removed (min-improvement becomes 0).")
         {
-            model, alias, improvement, forgetting, size, latency,
+            model,
         };
+        bounds.AddTo(command);
         command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, async connection =>
         {
-            var gate = new PromotionGate
-            {
-                Name = GateName(parsed.GetValue(model)!),
-                Alias = parsed.GetValue(alias) ?? "",
-                MinImprovement = parsed.GetValue(improvement) ?? 0,
-            };
-            if (parsed.GetValue(forgetting) is { } f)
-            {
-                gate.MaxForgetting = f;
-            }
-
-            if (parsed.GetValue(size) is { } s)
-            {
-                gate.MaxSizeBytes = s;
-            }
-
-            if (parsed.GetValue(latency) is { } l)
-            {
-                gate.MaxLatencyMs = l;
-            }
-
+            var gate = bounds.Build(parsed);
+            gate.Name = GateName(parsed.GetValue(model)!);
             var response = await ModelsCommand.Client(connection).SetPromotionGateAsync(
                 new SetPromotionGateRequest { PromotionGate = gate }, cancellationToken: ct);
             await WriteGateAsync(parsed, response.PromotionGate, response);
@@ -176,6 +139,91 @@ public static class GateCommand
             ? "never (default gate)"
             : $"{ModelsView.Time(gate.UpdateTime)} by {Markup.Escape(gate.UpdatedBy)}");
         Output.Console(parsed).Write(table);
+    }
+}
+
+/// <summary>
+/// The bounds of a promotion gate as flags, shared by <c>models gate set</c> and <c>policies create</c> so that a
+/// gate reads and is checked the same way wherever it is written.
+/// </summary>
+public sealed class GateOptions
+{
+    public Option<string?> Alias { get; } = CreateAlias();
+
+    public Option<double?> MinImprovement { get; } = Bound("--min-improvement",
+        "Least accuracy gain over the champion on the newest split; negative tolerates a loss.", null, null);
+
+    public Option<double?> MaxForgetting { get; } =
+        Bound("--max-forgetting", "Most accuracy lost on each earlier split, 0 to 1.", 0, 1);
+
+    public Option<long?> MaxSizeBytes { get; } = CreateSize();
+
+    public Option<double?> MaxLatencyMs { get; } =
+        Bound("--max-latency-ms", "Highest metrics.latency_ms allowed.", 0, null);
+
+    private Option[] All => [Alias, MinImprovement, MaxForgetting, MaxSizeBytes, MaxLatencyMs];
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in All)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>Whether any gate flag was given on the command line.</summary>
+    public bool AnyGiven(ParseResult parsed) => All.Any(o => parsed.GetResult(o) is { Implicit: false });
+
+    /// <summary>The gate the flags describe, unnamed: bounds not given are absent, min-improvement 0.</summary>
+    public PromotionGate Build(ParseResult parsed)
+    {
+        var gate = new PromotionGate
+        {
+            Alias = parsed.GetValue(Alias) ?? "",
+            MinImprovement = parsed.GetValue(MinImprovement) ?? 0,
+        };
+        if (parsed.GetValue(MaxForgetting) is { } f)
+        {
+            gate.MaxForgetting = f;
+        }
+
+        if (parsed.GetValue(MaxSizeBytes) is { } s)
+        {
+            gate.MaxSizeBytes = s;
+        }
+
+        if (parsed.GetValue(MaxLatencyMs) is { } l)
+        {
+            gate.MaxLatencyMs = l;
+        }
+
+        return gate;
+    }
+
+    private static Option<string?> CreateAlias()
+    {
+        var alias = new Option<string?>("--alias") { Description = "The alias the gate guards (default champion)." };
+        alias.Validators.Add(r =>
+        {
+            if (r.Tokens is [var t] && !ModelReferences.IsAlias(t.Value))
+            {
+                r.AddError($"--alias: '{t.Value}' is not a valid alias.");
+            }
+        });
+        return alias;
+    }
+
+    private static Option<long?> CreateSize()
+    {
+        var size = new Option<long?>("--max-size-bytes") { Description = "Largest artifact allowed, in bytes." };
+        size.Validators.Add(r =>
+        {
+            if (r.Tokens is [var t] && long.TryParse(t.Value, CultureInfo.InvariantCulture, out var n) && n < 0)
+            {
+                r.AddError("--max-size-bytes must not be negative.");
+            }
+        });
+        return size;
     }
 
     /// <summary>A finite number option, within [min, max] where those are given.</summary>

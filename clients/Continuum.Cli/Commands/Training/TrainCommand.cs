@@ -2,7 +2,6 @@ using System.CommandLine;
 using Continuum.Cli.Commands.Datasets;
 using Continuum.Cli.Commands.Models;
 using Continuum.Data.V1;
-using Continuum.Registry.V1;
 using Continuum.Training.V1;
 using Spectre.Console;
 
@@ -55,49 +54,8 @@ public static class TrainCommand
     private static async Task<TrainingSpec> BuildSpecAsync(
         ParseResult parsed, TrainOptions o, DataService.DataServiceClient data, CancellationToken ct)
     {
-        var epochs = parsed.GetValue(o.Epochs);
-        var spec = new TrainingSpec
-        {
-            Architecture = BuildArchitecture(parsed, o),
-            Optimizer = new Optimizer
-            {
-                Kind = parsed.GetValue(o.Optimizer) switch
-                {
-                    "sgd" => OptimizerKind.Sgd,
-                    "adamw" => OptimizerKind.Adamw,
-                    _ => OptimizerKind.Adam,
-                },
-                LearningRate = parsed.GetValue(o.LearningRate),
-                Momentum = parsed.GetValue(o.Momentum),
-                WeightDecay = parsed.GetValue(o.WeightDecay),
-            },
-            LearningRateSchedule = parsed.GetValue(o.Schedule) switch
-            {
-                "step" => new LearningRateSchedule
-                {
-                    Kind = ScheduleKind.Step,
-                    StepEpochs = parsed.GetValue(o.StepEpochs) ?? Math.Max(1, epochs / 3),
-                    Gamma = parsed.GetValue(o.Gamma),
-                },
-                "cosine" => new LearningRateSchedule
-                {
-                    Kind = ScheduleKind.Cosine, MinLearningRate = parsed.GetValue(o.MinLearningRate),
-                },
-                _ => new LearningRateSchedule { Kind = ScheduleKind.Constant },
-            },
-            BatchSize = parsed.GetValue(o.Batch),
-            Epochs = epochs,
-            Seed = parsed.GetValue(o.Seed),
-            Device = parsed.GetValue(o.Device) switch
-            {
-                "cpu" => Device.Cpu,
-                "cuda" => Device.Cuda,
-                _ => Device.Auto,
-            },
-            RegisterModel = ModelReferences.ModelName(parsed.GetValue(o.Register)!),
-            Strategy = BuildStrategy(parsed, o),
-            AllowUnsafeScenario = parsed.GetValue(o.AllowUnsafe),
-        };
+        var spec = o.BuildTemplate(parsed);
+        spec.RegisterModel = ModelReferences.ModelName(parsed.GetValue(o.Register)!);
 
         // References are resolved here only where the server cannot: a content hash prefix. Numbers and
         // `latest` go as written, and the job comes back with numbered versions.
@@ -115,46 +73,6 @@ public static class TrainCommand
 
         return spec;
     }
-
-    private static Architecture BuildArchitecture(ParseResult parsed, TrainOptions o)
-    {
-        var hidden = parsed.GetValue(o.Hidden) is { } h ? TrainOptions.ParseSizes(h)! : null;
-        var dropout = parsed.GetValue(o.Dropout);
-        if (parsed.GetValue(o.Model) == TrainOptions.Mlp)
-        {
-            return new Architecture
-            {
-                Mlp = new MlpArchitecture { HiddenSizes = { hidden ?? [256] }, Dropout = dropout },
-            };
-        }
-
-        return new Architecture
-        {
-            Cnn = new CnnArchitecture
-            {
-                ConvChannels = { TrainOptions.ParseSizes(parsed.GetValue(o.Conv)!)! },
-                KernelSize = parsed.GetValue(o.Kernel),
-                FullyConnectedSizes = { hidden ?? [128] },
-                Dropout = dropout,
-            },
-        };
-    }
-
-    private static ContinualStrategy BuildStrategy(ParseResult parsed, TrainOptions o) =>
-        parsed.GetValue(o.Strategy) switch
-        {
-            "replay" => new ContinualStrategy
-            {
-                Replay = new ReplayStrategy { BufferSize = parsed.GetValue(o.ReplayBuffer) },
-            },
-            "ewc" => new ContinualStrategy
-            {
-                Ewc = new EwcStrategy { PenaltyStrength = parsed.GetValue(o.EwcLambda) },
-            },
-            "lwf" => new ContinualStrategy { Lwf = new LwfStrategy() },
-            "joint" => new ContinualStrategy { Joint = new JointStrategy() },
-            _ => new ContinualStrategy { Naive = new NaiveStrategy() },
-        };
 
     private static async Task<List<string>> ResolveAsync(
         DataService.DataServiceClient data, string references, CancellationToken ct)

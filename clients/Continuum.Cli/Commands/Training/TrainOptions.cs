@@ -1,12 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
 using Continuum.Cli.Commands.Models;
+using Continuum.Registry.V1;
 using Continuum.ServiceDefaults.Grpc;
+using Continuum.Training.V1;
+using SpecDevice = Continuum.Training.V1.Device;
+using SpecOptimizer = Continuum.Training.V1.Optimizer;
 
 namespace Continuum.Cli.Commands.Training;
 
 /// <summary>
-/// The flags of <c>continuum train</c>. Only spellings a spec cannot hold are refused here (exit 2): an unknown
+/// The flags of <c>continuum train</c>, and of a policy's training template (<see cref="ForTemplate"/>), which
+/// builds its spec the same way. Only spellings a spec cannot hold are refused here (exit 2): an unknown
 /// model or optimizer, a malformed list or reference. Numbers the server bounds, such as a learning rate of 0,
 /// are sent as given, so that its field violation is the one answer and the two can never disagree.
 /// </summary>
@@ -23,10 +28,31 @@ public sealed class TrainOptions
         Required = true,
     };
 
-    public Option<string> Model { get; } = Among(new Option<string>("--model")
+    public TrainOptions()
+        : this("--model", required: true)
     {
-        Description = "The network: mlp or cnn.", Required = true,
-    }, Mlp, Cnn);
+    }
+
+    private TrainOptions(string architectureFlag, bool required)
+    {
+        Model = Among(new Option<string>(architectureFlag)
+        {
+            Description = "The network: mlp or cnn.", Required = required,
+        }, Mlp, Cnn);
+        if (!required)
+        {
+            Model.DefaultValueFactory = _ => Mlp;
+        }
+    }
+
+    /// <summary>
+    /// The flags of a training template, for <c>policies create</c>: there <c>--model</c> is the registered model, so
+    /// the network is <c>--architecture</c> (default mlp). Add them with <see cref="AddTemplateTo"/>.
+    /// </summary>
+    public static TrainOptions ForTemplate() => new("--architecture", required: false);
+
+    /// <summary>The network: <c>--model</c> for <c>train</c>, <c>--architecture</c> in a template.</summary>
+    public Option<string> Model { get; }
 
     public Option<string> Register { get; } = new("--register")
     {
@@ -213,6 +239,70 @@ public sealed class TrainOptions
         });
     }
 
+    /// <summary>
+    /// Only the flags a template holds: the network, optimizer, schedule, batch, epochs, seed, device and strategy.
+    /// Data, base version and registered model are the caller's (a policy fills them per arrival).
+    /// </summary>
+    public void AddTemplateTo(Command command)
+    {
+        Option[] template =
+        [
+            Model, Epochs, LearningRate, Batch, Seed, Optimizer, Momentum, WeightDecay, Hidden, Conv, Kernel, Dropout,
+            Schedule, StepEpochs, Gamma, MinLearningRate, Device, Strategy, ReplayBuffer, EwcLambda, AllowUnsafe,
+        ];
+        foreach (var option in template)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The spec the template flags describe, without data, base version or registered model.</summary>
+    public TrainingSpec BuildTemplate(ParseResult parsed)
+    {
+        var epochs = parsed.GetValue(Epochs);
+        return new TrainingSpec
+        {
+            Architecture = BuildArchitecture(parsed),
+            Optimizer = new SpecOptimizer
+            {
+                Kind = parsed.GetValue(Optimizer) switch
+                {
+                    "sgd" => OptimizerKind.Sgd,
+                    "adamw" => OptimizerKind.Adamw,
+                    _ => OptimizerKind.Adam,
+                },
+                LearningRate = parsed.GetValue(LearningRate),
+                Momentum = parsed.GetValue(Momentum),
+                WeightDecay = parsed.GetValue(WeightDecay),
+            },
+            LearningRateSchedule = parsed.GetValue(Schedule) switch
+            {
+                "step" => new LearningRateSchedule
+                {
+                    Kind = ScheduleKind.Step,
+                    StepEpochs = parsed.GetValue(StepEpochs) ?? Math.Max(1, epochs / 3),
+                    Gamma = parsed.GetValue(Gamma),
+                },
+                "cosine" => new LearningRateSchedule
+                {
+                    Kind = ScheduleKind.Cosine, MinLearningRate = parsed.GetValue(MinLearningRate),
+                },
+                _ => new LearningRateSchedule { Kind = ScheduleKind.Constant },
+            },
+            BatchSize = parsed.GetValue(Batch),
+            Epochs = epochs,
+            Seed = parsed.GetValue(Seed),
+            Device = parsed.GetValue(Device) switch
+            {
+                "cpu" => SpecDevice.Cpu,
+                "cuda" => SpecDevice.Cuda,
+                _ => SpecDevice.Auto,
+            },
+            Strategy = BuildStrategy(parsed),
+            AllowUnsafeScenario = parsed.GetValue(AllowUnsafe),
+        };
+    }
+
     /// <summary><c>256,128</c>: positive widths separated by commas, or null.</summary>
     public static int[]? ParseSizes(string text)
     {
@@ -228,6 +318,46 @@ public sealed class TrainOptions
 
         return sizes;
     }
+
+    private Architecture BuildArchitecture(ParseResult parsed)
+    {
+        var hidden = parsed.GetValue(Hidden) is { } h ? ParseSizes(h)! : null;
+        var dropout = parsed.GetValue(Dropout);
+        if (parsed.GetValue(Model) == Mlp)
+        {
+            return new Architecture
+            {
+                Mlp = new MlpArchitecture { HiddenSizes = { hidden ?? [256] }, Dropout = dropout },
+            };
+        }
+
+        return new Architecture
+        {
+            Cnn = new CnnArchitecture
+            {
+                ConvChannels = { ParseSizes(parsed.GetValue(Conv)!)! },
+                KernelSize = parsed.GetValue(Kernel),
+                FullyConnectedSizes = { hidden ?? [128] },
+                Dropout = dropout,
+            },
+        };
+    }
+
+    private ContinualStrategy BuildStrategy(ParseResult parsed) =>
+        parsed.GetValue(Strategy) switch
+        {
+            "replay" => new ContinualStrategy
+            {
+                Replay = new ReplayStrategy { BufferSize = parsed.GetValue(ReplayBuffer) },
+            },
+            "ewc" => new ContinualStrategy
+            {
+                Ewc = new EwcStrategy { PenaltyStrength = parsed.GetValue(EwcLambda) },
+            },
+            "lwf" => new ContinualStrategy { Lwf = new LwfStrategy() },
+            "joint" => new ContinualStrategy { Joint = new JointStrategy() },
+            _ => new ContinualStrategy { Naive = new NaiveStrategy() },
+        };
 
     private static string Id(string model) =>
         model.StartsWith("models/", StringComparison.Ordinal) ? model["models/".Length..] : model;
