@@ -154,7 +154,7 @@ public sealed partial class RegistryGrpcService
         var version = ModelMapper.ToProto(row, []);
         if (version.WeightEncoding == WeightEncoding.Int8)
         {
-            // TODO(#4): int8 weights need their scales written beside them (or dequantised) for PyTorch to read
+            // TODO: int8 weights need their scales written beside them (or dequantised) for PyTorch to read
             // them; until then such versions offer only the TorchSharp artifact, which holds everything.
             RpcErrors.ThrowFailedPrecondition(Domain, "FORMAT_NOT_AVAILABLE",
                 $"'{version.Name}' has int8 weights, which this registry cannot export as safetensors yet; "

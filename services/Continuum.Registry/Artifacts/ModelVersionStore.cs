@@ -68,7 +68,7 @@ public sealed partial class ModelVersionStore(
         }
         catch
         {
-            // TODO(#4): an identical artifact stored by a concurrent upload that has not committed yet could be
+            // TODO: an identical artifact stored by a concurrent upload that has not committed yet could be
             // removed here; reference-counted blob claims would close that window. Rare: the same bytes at once.
             await DeleteUnreferencedAsync(stored.Sha256);
             throw;

@@ -18,7 +18,7 @@ namespace Continuum.Registry.Artifacts;
 /// the stored TorchSharp state dict loaded into it, and the state dict written out again. The same artifact and
 /// architecture always give the same bytes, so the result is kept as a blob and every download, resumed or not,
 /// sends one file with one digest.
-/// TODO(#4): an export blob outlives its version, since deletes remove only blobs that rows refer to. Nothing
+/// TODO: an export blob outlives its version, since deletes remove only blobs that rows refer to. Nothing
 /// breaks meanwhile (it is made again on demand, so a sweep of unreferenced blobs may remove it any time), but
 /// it takes about as much disk as the artifact until then.
 /// </summary>
