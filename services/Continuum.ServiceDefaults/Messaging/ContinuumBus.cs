@@ -33,6 +33,13 @@ internal static class ContinuumBus
                 bus.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(new Uri(options.Bus.RabbitMqUri));
+                    if (!string.IsNullOrEmpty(options.Bus.QueuePrefix))
+                    {
+                        // Queues alone are not enough: every installation's queues bind to the same exchanges.
+                        cfg.MessageTopology.SetEntityNameFormatter(new PrefixedEntityNameFormatter(
+                            cfg.MessageTopology.EntityNameFormatter, options.Bus.QueuePrefix));
+                    }
+
                     cfg.ConfigureEndpoints(context);
                 });
             }

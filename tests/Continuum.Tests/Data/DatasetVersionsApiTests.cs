@@ -48,7 +48,7 @@ public sealed class DatasetVersionsApiTests
         Assert.Equal(Convert.ToHexStringLower(
                 System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(FashionMnist.TrainImages))),
             version.SourceFiles.Single(f => f.FileName == "train-images-idx3-ubyte.gz").Sha256);
-        var created = await inbox.WaitForAsync(e => e.DatasetVersion == version.Name);
+        var created = await inbox.WaitForAsync(e => e.ContentSha256 == version.ContentSha256);
         Assert.Equal(60_000, created.TrainExampleCount);
         Assert.Equal(version.ContentSha256, created.ContentSha256);
         Assert.Null(created.Comparison);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Continuum.Events;
+using Continuum.ServiceDefaults.Messaging;
 using Continuum.Tests.Data;
 using Continuum.Tests.Infrastructure;
 using Continuum.Training.V1;
@@ -28,6 +29,9 @@ public sealed class PolicyEventsServerTests(ITestOutputHelper log)
         var subscriber = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             cfg.Host(new Uri(TestEnvironment.RabbitMqUri));
+            // The suite below publishes behind its queue prefix; a subscriber of that installation names it too.
+            cfg.MessageTopology.SetEntityNameFormatter(
+                new PrefixedEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, prefix));
             cfg.ReceiveEndpoint(new TemporaryEndpointDefinition(), e =>
             {
                 e.Handler<ModelVersionCreated>(c => Keep(created, c.Message, c.Message.ModelVersion, model));
@@ -87,7 +91,6 @@ public sealed class PolicyEventsServerTests(ITestOutputHelper log)
 
     private static Task Keep<T>(ConcurrentQueue<T> into, T message, string modelName, string model)
     {
-        // Other tests publish on the same broker; only this test's model counts.
         if (modelName.StartsWith($"models/{model}", StringComparison.Ordinal))
         {
             into.Enqueue(message);
