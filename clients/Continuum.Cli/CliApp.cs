@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.Training.TrainCommand.Create());
         root.Subcommands.Add(Commands.Training.JobsCommand.Create());
         root.Subcommands.Add(Commands.Policies.PoliciesCommand.Create());
+        root.Subcommands.Add(Commands.EventsCommand.Create());
         return root;
     }
 

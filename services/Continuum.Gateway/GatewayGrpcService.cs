@@ -1,11 +1,18 @@
+using Continuum.Gateway.Events;
 using Continuum.Gateway.V1;
 using Continuum.ServiceDefaults;
 using Grpc.Core;
+using Microsoft.Extensions.Hosting;
 
 namespace Continuum.Gateway;
 
-/// <summary>What the gateway fronts: the services in its own process and those it forwards elsewhere.</summary>
-public sealed class GatewayGrpcService(GatewayTopology topology, IEnumerable<ContinuumService> hosted)
+/// <summary>
+/// What the gateway fronts: the services in its own process and those it forwards elsewhere; the event stream in
+/// the partial file beside it.
+/// </summary>
+public sealed partial class GatewayGrpcService(
+    GatewayTopology topology, IEnumerable<ContinuumService> hosted, EventLog events,
+    IHostApplicationLifetime lifetime)
     : GatewayService.GatewayServiceBase
 {
     public override Task<GetGatewayInfoResponse> GetGatewayInfo(
@@ -26,6 +33,4 @@ public sealed class GatewayGrpcService(GatewayTopology topology, IEnumerable<Con
             Services = { routes },
         });
     }
-
-    // TODO: WatchEvents needs the gateway's event log with cursors; it answers Unimplemented until the loop issue (#7).
 }

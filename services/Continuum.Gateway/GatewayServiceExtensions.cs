@@ -1,4 +1,5 @@
 using Continuum.Contracts;
+using Continuum.Gateway.Events;
 using Continuum.ServiceDefaults;
 using Grpc.AspNetCore.HealthChecks;
 using Microsoft.AspNetCore.Builder;
@@ -12,18 +13,30 @@ namespace Continuum.Gateway;
 /// <summary>
 /// Adds the gateway: the one door for clients. In embedded mode the services share its process; with
 /// routes configured it forwards each routed service's calls to that service's process and reports that
-/// process's health as its own.
+/// process's health as its own. In both it keeps the log of every event on the bus that WatchEvents streams.
 /// </summary>
 public static class GatewayServiceExtensions
 {
+    /// <summary>Key of the gateway's database (its event log); also its PostgreSQL schema.</summary>
+    public const string ServiceName = "gateway";
+
     public static WebApplicationBuilder AddGatewayService(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new();
+        var section = builder.Configuration.GetSection(GatewayOptions.SectionName);
+        var options = section.Get<GatewayOptions>() ?? new();
+        CheckRetention(options.EventRetention);
         var hosted = builder.Services.Select(d => d.ImplementationInstance).OfType<ContinuumService>()
             .Select(s => s.GrpcServiceName);
         var routed = GatewayRoutes.Resolve(options, hosted.ToHashSet());
         builder.Services.AddSingleton(new GatewayTopology(routed));
-        builder.AddContinuumService(new ContinuumService(ServiceCatalog.Gateway.Name, ServiceCatalog.Gateway.GrpcName));
+        builder.AddContinuumService(new ContinuumService(ServiceName, ServiceCatalog.Gateway.GrpcName)
+        {
+            MigrationsAssembly = typeof(GatewayServiceExtensions).Assembly,
+            ConfigureBus = bus => bus.AddConsumer<EventLogConsumer>(typeof(EventLogConsumerDefinition)),
+        });
+        builder.Services.AddOptions<GatewayOptions>().Bind(section);
+        builder.Services.AddSingleton<EventLog>();
+        builder.Services.AddHostedService<EventRetention>();
 
         var healthChecks = builder.Services.AddHealthChecks();
         foreach (var route in routed)
@@ -55,6 +68,21 @@ public static class GatewayServiceExtensions
         }
 
         return app;
+    }
+
+    private static void CheckRetention(EventRetentionOptions retention)
+    {
+        const string key = GatewayOptions.SectionName + ":EventRetention";
+        if (retention.MaxEvents < 1)
+        {
+            throw new InvalidOperationException($"{key}:MaxEvents must be at least 1, not {retention.MaxEvents}.");
+        }
+
+        if (retention.MaxAge <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{key}:MaxAge must be a positive time span such as 7.00:00:00, "
+                + $"not {retention.MaxAge}.");
+        }
     }
 }
 

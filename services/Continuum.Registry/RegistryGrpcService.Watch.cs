@@ -2,6 +2,7 @@ using System.Globalization;
 using Continuum.Registry.Changes;
 using Continuum.Registry.V1;
 using Continuum.ServiceDefaults.Grpc;
+using Continuum.ServiceDefaults.Persistence;
 using Grpc.Core;
 using ModelAliasChanged = Continuum.Events.V1.ModelAliasChanged;
 using ModelVersionCreated = Continuum.Events.V1.ModelVersionCreated;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Continuum.Registry.Artifacts;
-using Continuum.Registry.Changes;
+using Continuum.ServiceDefaults.Persistence;
 using Continuum.Registry.Storage;
 using Continuum.Registry.V1;
 using Continuum.ServiceDefaults.Blobs;

@@ -3,6 +3,7 @@ using Continuum.Registry.Artifacts;
 using Continuum.Registry.Changes;
 using Continuum.Registry.Storage;
 using Continuum.ServiceDefaults;
+using Continuum.ServiceDefaults.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,5 +1,6 @@
 using Continuum.Events;
 using Continuum.Registry.Storage;
+using Continuum.ServiceDefaults.Persistence;
 using Google.Protobuf;
 using MassTransit;
 using Microsoft.Extensions.Hosting;

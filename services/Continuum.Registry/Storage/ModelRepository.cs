@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Text.Json;
-using Continuum.Registry.Changes;
 using Continuum.ServiceDefaults.Persistence;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

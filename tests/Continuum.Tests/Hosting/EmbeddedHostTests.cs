@@ -108,6 +108,7 @@ public sealed class EmbeddedHostTests
 
         var files = Directory.GetFiles(host.DataDir, "*.db").Select(Path.GetFileName).Order();
 
-        Assert.Equal(["compression.db", "data.db", "optimization.db", "registry.db", "training.db"], files);
+        Assert.Equal(
+            ["compression.db", "data.db", "gateway.db", "optimization.db", "registry.db", "training.db"], files);
     }
 }

@@ -1,8 +1,8 @@
-namespace Continuum.Registry.Changes;
+namespace Continuum.ServiceDefaults.Persistence;
 
 /// <summary>
-/// Wakes the bus publisher and the watch streams when this process commits a change. Changes committed by
-/// another registry process are found by polling, so a missed signal only delays, never loses.
+/// Wakes the readers of a table that is appended to (a bus publisher, watch streams) when this process commits
+/// to it. Rows committed by another process are found by polling, so a missed signal only delays, never loses.
 /// </summary>
 public sealed class ChangeSignal
 {

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Continuum.Cli.Commands.Models;
+using Continuum.Events.V1;
+using Continuum.Gateway.V1;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Continuum.Cli.Commands;
+
+/// <summary>
+/// <c>continuum events watch [--from-cursor C] [--type NAME ...]</c>: every event the services publish, from the
+/// gateway's event log, one line each (one JSON object a line with <c>--output json</c>) until Ctrl-C, which ends
+/// it with exit 0.
+/// </summary>
+public static class EventsCommand
+{
+    // One object a line: indentation would split an event over lines that `jq -c`-style readers take one by one.
+    private static readonly JsonFormatter CompactJson = new(JsonFormatter.Settings.Default);
+
+    public static Command Create() => new("events", "The events the services publish, as the gateway keeps them.")
+    {
+        WatchCommand(),
+    };
+
+    private static Command WatchCommand()
+    {
+        var cursor = new Option<string?>("--from-cursor")
+        {
+            Description = "Resume after this cursor (printed with every event); 0 replays every event still kept.",
+        };
+        var types = new Option<string[]>("--type")
+        {
+            Description = "Only events of this type, e.g. ModelAliasChanged; repeat for more. All when left out.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("watch", "Stream the events the services publish until Ctrl-C.") { cursor, types };
+        command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, async connection =>
+        {
+            // Ctrl-C and SIGTERM end the stream, not the process, so the command can return 0 after the last line.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+
+            var request = new WatchEventsRequest
+            {
+                StartCursor = parsed.GetValue(cursor) ?? "",
+                EventTypes = { parsed.GetValue(types) ?? [] },
+            };
+            using var call = new GatewayService.GatewayServiceClient(connection.Invoker).WatchEvents(request,
+                cancellationToken: stop.Token);
+            var output = parsed.InvocationConfiguration.Output;
+            try
+            {
+                await foreach (var e in call.ResponseStream.ReadAllAsync(stop.Token))
+                {
+                    await output.WriteLineAsync(Output.IsJson(parsed) ? CompactJson.Format(e) : Line(e));
+                    await output.FlushAsync(stop.Token);
+                }
+            }
+            catch (Exception e) when (stop.IsCancellationRequested
+                && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+            {
+                return CliApp.Ok;
+            }
+
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>One event for people: cursor first, so a line can be resumed after; then when and what.</summary>
+    private static string Line(WatchEventsResponse e) => e.EventCase switch
+    {
+        WatchEventsResponse.EventOneofCase.DatasetVersionCreated => DatasetVersion(e.Cursor, e.DatasetVersionCreated),
+        WatchEventsResponse.EventOneofCase.TrainingJobCompleted => JobCompleted(e.Cursor, e.TrainingJobCompleted),
+        WatchEventsResponse.EventOneofCase.TrainingJobFailed => JobFailed(e.Cursor, e.TrainingJobFailed),
+        WatchEventsResponse.EventOneofCase.StudyCompleted => Study(e.Cursor, e.StudyCompleted),
+        WatchEventsResponse.EventOneofCase.CompressionJobCompleted => Compression(e.Cursor,
+            e.CompressionJobCompleted),
+        WatchEventsResponse.EventOneofCase.ModelVersionCreated => ModelVersion(e.Cursor, e.ModelVersionCreated),
+        WatchEventsResponse.EventOneofCase.ModelAliasChanged => Alias(e.Cursor, e.ModelAliasChanged),
+        _ => $"{e.Cursor}  {ModelsView.Time(e.ReceiveTime)}  (an event this client does not know)",
+    };
+
+    private static string Head(string cursor, Google.Protobuf.WellKnownTypes.Timestamp? time, string type) =>
+        $"{cursor}  {ModelsView.Time(time)}  {type}";
+
+    private static string DatasetVersion(string cursor, DatasetVersionCreated e) =>
+        $"{Head(cursor, e.OccurredAt, nameof(DatasetVersionCreated))}  {e.DatasetVersion}"
+        + $"{(e.Derived ? " (derived)" : "")}  {ModelsView.Number(e.TrainExampleCount)} train, "
+        + $"{ModelsView.Number(e.TestExampleCount)} test  sha256 {ModelsView.ShaPrefix(e.ContentSha256)}"
+        + (e.Comparison is { Scenario.Length: > 0 } c ? $"  {c.Scenario}" : "");
+
+    private static string JobCompleted(string cursor, TrainingJobCompleted e) =>
+        $"{Head(cursor, e.OccurredAt, nameof(TrainingJobCompleted))}  {e.TrainingJob}  {e.Strategy}"
+        + $"  accuracy {ModelsView.Ratio(e.AverageAccuracy)}  forgetting {ModelsView.Ratio(e.Forgetting)}"
+        + (e.ModelVersion.Length > 0 ? $"  registered {e.ModelVersion}" : "")
+        + (e.Policy.Length > 0 ? $"  for {e.Policy}" : "");
+
+    private static string JobFailed(string cursor, TrainingJobFailed e) =>
+        $"{Head(cursor, e.OccurredAt, nameof(TrainingJobFailed))}  {e.TrainingJob}  "
+        + $"{(StatusCode)e.ErrorCode}: {e.ErrorMessage}"
+        + (e.ErrorReason.Length > 0 ? $" ({e.ErrorReason})" : "")
+        + (e.Policy.Length > 0 ? $"  for {e.Policy}" : "");
+
+    private static string Study(string cursor, StudyCompleted e) =>
+        $"{Head(cursor, e.OccurredAt, nameof(StudyCompleted))}  {e.Study}  "
+        + $"{e.State.Replace("STUDY_STATE_", "", StringComparison.Ordinal)}  {e.CompletedTrialCount} trials"
+        + (e.BestTrial.Length > 0 ? $"  best {e.BestTrial} {ModelsView.Ratio(e.BestObjectiveValue)}" : "")
+        + (e.ModelVersion.Length > 0 ? $"  registered {e.ModelVersion}" : "");
+
+    private static string Compression(string cursor, CompressionJobCompleted e) =>
+        $"{Head(cursor, e.OccurredAt, nameof(CompressionJobCompleted))}  {e.CompressionJob}  {e.Method}  "
+        + $"{e.SourceModelVersion} → {e.ModelVersion}  "
+        + $"{ModelsView.Size(e.SizeBytesBefore)} → {ModelsView.Size(e.SizeBytesAfter)}  "
+        + $"accuracy {ModelsView.Ratio(e.AverageAccuracyBefore)} → {ModelsView.Ratio(e.AverageAccuracyAfter)}";
+
+    private static string ModelVersion(string cursor, ModelVersionCreated e) =>
+        $"{Head(cursor, e.OccurredAt, nameof(ModelVersionCreated))}  {e.ModelVersion}  "
+        + $"{ModelsView.Size(e.ArtifactSizeBytes)}  sha256 {ModelsView.ShaPrefix(e.ArtifactSha256)}"
+        + (e.ParentModelVersion.Length > 0 ? $"  from {e.ParentModelVersion}" : "");
+
+    private static string Alias(string cursor, ModelAliasChanged e)
+    {
+        var move = (e.PreviousModelVersion, e.ModelVersion) switch
+        {
+            ("", var to) => $"set to {to}",
+            (var from, "") => $"deleted (was {from})",
+            var (from, to) => $"{from} → {to}",
+        };
+        var by = e.ChangedBy.Length > 0 ? $" by {e.ChangedBy}" : "";
+        var reason = e.Reason.Length > 0 ? $": {e.Reason}" : "";
+        return $"{Head(cursor, e.OccurredAt, nameof(ModelAliasChanged))}  {e.Alias} {move}"
+            + (e.Gated ? " (gated)" : "") + by + reason;
+    }
+}
