@@ -66,6 +66,9 @@ public sealed class DemoCliTests
         // The story on standard error, events included; the report and its picture under the data directory.
         Assert.Contains("event ModelVersionCreated models/demo-1-replay/versions/5", stderr.ToString(),
             StringComparison.Ordinal);
+        Assert.Contains("event DatasetVersionCreated datasets/demo-1-fashion/versions/5", stderr.ToString(),
+            StringComparison.Ordinal);
+        Assert.Contains("-> models/demo-1-naive/versions/5", stderr.ToString(), StringComparison.Ordinal);
         Assert.Contains("class-incremental: Pullover, Dress added", stderr.ToString(), StringComparison.Ordinal);
         var folder = Path.Combine(dataDir, "demo", "demo-1");
         Assert.Equal(Path.Combine(folder, "report.md"), report.GetProperty("reportPath").GetString());

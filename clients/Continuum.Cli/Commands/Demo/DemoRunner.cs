@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Continuum.Cli.Commands.Datasets;
 using Continuum.Data.V1;
-using Continuum.Registry.V1;
+using Continuum.Events.V1;
+using Continuum.Gateway.V1;
 using Continuum.Training.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -40,7 +41,6 @@ public sealed partial class DemoRunner(CallInvoker invoker, DemoPlan plan, DemoL
 
     private readonly DataService.DataServiceClient _data = new(invoker);
     private readonly TrainingService.TrainingServiceClient _training = new(invoker);
-    private readonly RegistryService.RegistryServiceClient _registry = new(invoker);
 
     /// <summary>
     /// The next free <c>demo-N</c> prefix. Each demo creates its own dataset, policies and models, so a demo
@@ -101,7 +101,17 @@ public sealed partial class DemoRunner(CallInvoker invoker, DemoPlan plan, DemoL
     {
         await CreateAsync(ct);
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var events = WatchEventsAsync(stopWatching.Token);
+        using var watch = new GatewayService.GatewayServiceClient(invoker).WatchEvents(new WatchEventsRequest
+        {
+            EventTypes =
+            {
+                nameof(DatasetVersionCreated), nameof(TrainingJobCompleted), nameof(TrainingJobFailed),
+                nameof(ModelVersionCreated), nameof(ModelAliasChanged),
+            },
+        }, cancellationToken: stopWatching.Token);
+        // The stream starts after the newest event once its headers arrive; only then may the first upload go.
+        await watch.ResponseHeadersAsync;
+        var events = ShowEventsAsync(watch, stopWatching.Token);
         var versions = new List<string>();
         var runs = plan.Strategies.ToDictionary(s => s, _ => new List<PolicyRun>());
         try
@@ -286,25 +296,42 @@ public sealed partial class DemoRunner(CallInvoker invoker, DemoPlan plan, DemoL
         _ => $"run FAILED: {(StatusCode)run.Error.Code}: {run.Error.Message}",
     };
 
-    /// <summary>The registry's own stream of version creations and alias moves, for this demo's models.</summary>
-    private async Task WatchEventsAsync(CancellationToken ct)
+    /// <summary>
+    /// The gateway's stream of every event on the bus, as any subscriber sees it: this demo's dataset versions,
+    /// finished jobs, registered versions and alias moves.
+    /// </summary>
+    private async Task ShowEventsAsync(AsyncServerStreamingCall<WatchEventsResponse> call, CancellationToken ct)
     {
         var models = plan.Strategies.Select(plan.Model).ToHashSet();
+        var policies = plan.Strategies.Select(plan.Policy).ToHashSet();
         try
         {
-            using var call = _registry.WatchModelVersions(new WatchModelVersionsRequest { Parent = "models/-" },
-                cancellationToken: ct);
-            await foreach (var change in call.ResponseStream.ReadAllAsync(ct))
+            await foreach (var e in call.ResponseStream.ReadAllAsync(ct))
             {
-                if (change.ModelVersionCreated is { } created && models.Contains(created.Model))
+                var line = e.EventCase switch
                 {
-                    log.Line($"  event ModelVersionCreated {created.ModelVersion} (sha256 "
-                        + $"{created.ArtifactSha256[..12]}, {created.ArtifactSizeBytes / 1024.0:N0} KiB)");
-                }
-                else if (change.ModelAliasChanged is { } moved && models.Contains(moved.Model))
+                    WatchEventsResponse.EventOneofCase.DatasetVersionCreated
+                        when e.DatasetVersionCreated.Dataset == plan.Dataset =>
+                        $"DatasetVersionCreated {e.DatasetVersionCreated.DatasetVersion}",
+                    WatchEventsResponse.EventOneofCase.TrainingJobCompleted
+                        when policies.Contains(e.TrainingJobCompleted.Policy) =>
+                        $"TrainingJobCompleted {e.TrainingJobCompleted.TrainingJob} -> "
+                        + e.TrainingJobCompleted.ModelVersion,
+                    WatchEventsResponse.EventOneofCase.TrainingJobFailed
+                        when policies.Contains(e.TrainingJobFailed.Policy) =>
+                        $"TrainingJobFailed {e.TrainingJobFailed.TrainingJob}: {e.TrainingJobFailed.ErrorMessage}",
+                    WatchEventsResponse.EventOneofCase.ModelVersionCreated
+                        when models.Contains(e.ModelVersionCreated.Model) =>
+                        $"ModelVersionCreated {e.ModelVersionCreated.ModelVersion} (sha256 "
+                        + $"{e.ModelVersionCreated.ArtifactSha256[..12]})",
+                    WatchEventsResponse.EventOneofCase.ModelAliasChanged
+                        when models.Contains(e.ModelAliasChanged.Model) =>
+                        $"ModelAliasChanged {e.ModelAliasChanged.Alias} -> {e.ModelAliasChanged.ModelVersion}",
+                    _ => null,
+                };
+                if (line is not null)
                 {
-                    log.Line($"  event ModelAliasChanged {moved.Alias} -> {moved.ModelVersion}"
-                        + (moved.PreviousModelVersion.Length > 0 ? $" (was {moved.PreviousModelVersion})" : ""));
+                    log.Line($"  event {line}");
                 }
             }
         }
