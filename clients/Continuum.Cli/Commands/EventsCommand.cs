@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Continuum.Cli.Commands.Models;
 using Continuum.Events.V1;
 using Continuum.Gateway.V1;
-using Google.Protobuf;
 using Grpc.Core;
 
 namespace Continuum.Cli.Commands;
@@ -16,7 +14,6 @@ namespace Continuum.Cli.Commands;
 public static class EventsCommand
 {
     // One object a line: indentation would split an event over lines that `jq -c`-style readers take one by one.
-    private static readonly JsonFormatter CompactJson = new(JsonFormatter.Settings.Default);
 
     public static Command Create() => new("events", "The events the services publish, as the gateway keeps them.")
     {
@@ -35,41 +32,16 @@ public static class EventsCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var command = new Command("watch", "Stream the events the services publish until Ctrl-C.") { cursor, types };
-        command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, async connection =>
+        command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, connection =>
         {
-            // Ctrl-C and SIGTERM end the stream, not the process, so the command can return 0 after the last line.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            void Stop(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            }
-
             var request = new WatchEventsRequest
             {
                 StartCursor = parsed.GetValue(cursor) ?? "",
                 EventTypes = { parsed.GetValue(types) ?? [] },
             };
-            using var call = new GatewayService.GatewayServiceClient(connection.Invoker).WatchEvents(request,
-                cancellationToken: stop.Token);
-            var output = parsed.InvocationConfiguration.Output;
-            try
-            {
-                await foreach (var e in call.ResponseStream.ReadAllAsync(stop.Token))
-                {
-                    await output.WriteLineAsync(Output.IsJson(parsed) ? CompactJson.Format(e) : Line(e));
-                    await output.FlushAsync(stop.Token);
-                }
-            }
-            catch (Exception e) when (stop.IsCancellationRequested
-                && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
-            {
-                return CliApp.Ok;
-            }
-
-            return CliApp.Ok;
+            var client = new GatewayService.GatewayServiceClient(connection.Invoker);
+            return Interruption.FollowAsync(parsed, ct, token => client.WatchEvents(request, cancellationToken: token),
+                Line);
         }));
         return command;
     }

@@ -1,8 +1,5 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Continuum.Registry.V1;
-using Google.Protobuf;
-using Grpc.Core;
 
 namespace Continuum.Cli.Commands.Models;
 
@@ -13,7 +10,6 @@ namespace Continuum.Cli.Commands.Models;
 public static class WatchCommand
 {
     // One object a line: indentation would split a change over lines that `jq -c`-style readers take one by one.
-    private static readonly JsonFormatter CompactJson = new(JsonFormatter.Settings.Default);
 
     public static Command Create()
     {
@@ -34,41 +30,16 @@ public static class WatchCommand
         {
             model, cursor,
         };
-        command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, async connection =>
+        command.SetAction((parsed, ct) => ServerConnection.RunAsync(parsed, connection =>
         {
-            // Ctrl-C and SIGTERM end the stream, not the process, so the command can return 0 after the last line.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            void Stop(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            }
-
             var request = new WatchModelVersionsRequest
             {
                 Parent = parsed.GetValue(model) is { } id ? ModelReferences.ModelName(id) : "models/-",
                 StartCursor = parsed.GetValue(cursor) ?? "",
             };
-            using var call = ModelsCommand.Client(connection).WatchModelVersions(request,
-                cancellationToken: stop.Token);
-            var output = parsed.InvocationConfiguration.Output;
-            try
-            {
-                await foreach (var change in call.ResponseStream.ReadAllAsync(stop.Token))
-                {
-                    await output.WriteLineAsync(Output.IsJson(parsed) ? CompactJson.Format(change) : Line(change));
-                    await output.FlushAsync(stop.Token);
-                }
-            }
-            catch (Exception e) when (stop.IsCancellationRequested
-                && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
-            {
-                return CliApp.Ok;
-            }
-
-            return CliApp.Ok;
+            var client = ModelsCommand.Client(connection);
+            return Interruption.FollowAsync(parsed, ct,
+                token => client.WatchModelVersions(request, cancellationToken: token), Line);
         }));
         return command;
     }

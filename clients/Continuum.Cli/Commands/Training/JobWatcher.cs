@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Continuum.Training.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -30,14 +29,7 @@ public static class JobWatcher
         string name, CancellationToken ct)
     {
         // Ctrl-C and SIGTERM end the watching, not the process, so the command can say what it leaves behind.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
+        using var stop = new Interruption(ct);
 
         var json = Output.IsJson(parsed);
         TrainingJob? job;
@@ -45,8 +37,7 @@ public static class JobWatcher
         {
             job = await FollowAsync(parsed, client, name, json, stop.Token);
         }
-        catch (Exception e) when (stop.IsCancellationRequested
-            && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        catch (Exception e) when (stop.Ended(e))
         {
             await parsed.InvocationConfiguration.Error.WriteLineAsync(
                 $"Stopped watching; {name} keeps running. Follow it again with: "
