@@ -12,6 +12,13 @@ public static class CliApp
     public const int ServerError = 1;
     public const int UsageError = 2;
 
+    /// <summary>
+    /// Ctrl-C stopped a command before its end (a watch leaves its job running, a demo its runs as they are), so
+    /// the status must not read as success: <c>train --watch &amp;&amp; deploy</c> would go on without a model.
+    /// 130 is what shells report for a command stopped by SIGINT.
+    /// </summary>
+    public const int Interrupted = 130;
+
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("Continuum: continual learning as a suite of gRPC services.");

@@ -79,6 +79,27 @@ public sealed class DemoCliTests
     }
 
     [Fact]
+    public async Task Demo_CancelledHalfway_StopsAtOnceSayingWhatItLeavesAndExits130()
+    {
+        var dataDir = TestEnvironment.NewTempDir();
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        // As Ctrl-C would: the token given to the command is the one its interruption follows.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+
+        var started = DateTime.UtcNow;
+        var code = await CliApp.RunAsync(["demo", "--quick", "--data-dir", dataDir], stdout, stderr, cancel.Token)
+            .WaitAsync(DemoTimeout);
+
+        Assert.Equal(CliApp.Interrupted, code);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), $"stopped after {DateTime.UtcNow - started}");
+        Assert.Contains("Stopped. What this demo created so far stays as it is", stderr.ToString(),
+            StringComparison.Ordinal);
+        Assert.Equal("", stdout.ToString());
+        Assert.False(File.Exists(Path.Combine(dataDir, "demo", "demo-1", "report.md")));
+    }
+
+    [Fact]
     public async Task NextPrefix_AfterADemoThatStoppedHalfway_StartsAfreshBesideItAndSaysSo()
     {
         await using var host = await RunningHost.StartAsync(Backend.Embedded);

@@ -134,7 +134,7 @@ public sealed class TrainCliTests
         var cancel = await RunAsync(Json(host, "jobs", "cancel", name));
         var watch = await RunAsync(TrainingTimeout, Json(host, "jobs", "watch", name));
 
-        Assert.Equal(JobWatcher.Interrupted, interrupted);
+        Assert.Equal(CliApp.Interrupted, interrupted);
         Assert.Equal($"Stopped watching; {name} keeps running. Follow it again with: continuum jobs watch "
             + JobsView.Id(name), stderr.ToString().TrimEnd());
         Assert.True(cancel.Code == CliApp.Ok, cancel.Stderr);

@@ -5,6 +5,8 @@ using System.Text.Json.Serialization;
 using Continuum.Host;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 
 namespace Continuum.Cli.Commands.Demo;
@@ -68,6 +70,8 @@ public static class DemoCommand
                 return CliApp.UsageError;
             }
 
+            // Ctrl-C stops the demo, which then stops its suite: the suite must not take the signal for itself.
+            using var interruption = new Interruption(ct);
             var log = new DemoLog(error);
             var directory = parsed.GetValue(dataDir)!;
             var remote = parsed.GetResult(GlobalOptions.Server) is { Implicit: false }
@@ -79,12 +83,29 @@ public static class DemoCommand
                 if (!remote)
                 {
                     log.Line($"Starting every Continuum service in this process (files under {directory.FullName}).");
-                    host = await StartEmbeddedAsync(directory, ct);
+                    host = await StartEmbeddedAsync(directory, interruption.Token);
                     server = host.Urls.Single();
                 }
 
-                return await ServerConnection.RunAsync(parsed, server, connection => RunAsync(parsed, connection,
-                    log, source, directory, remote ? server : "the embedded suite", ct));
+                return await ServerConnection.RunAsync(parsed, server, async connection =>
+                {
+                    try
+                    {
+                        return await RunAsync(parsed, connection, log, source, directory,
+                            remote ? server : "the embedded suite", interruption.Token);
+                    }
+                    catch (Exception e) when (interruption.Ended(e))
+                    {
+                        log.Line("Stopped. What this demo created so far stays as it is; the next demo starts afresh "
+                            + "beside it.");
+                        return CliApp.Interrupted;
+                    }
+                });
+            }
+            catch (Exception e) when (interruption.Ended(e))
+            {
+                log.Line("Stopped before the demo began.");
+                return CliApp.Interrupted;
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
             {
@@ -148,9 +169,19 @@ public static class DemoCommand
             "--Continuum:Bus:Transport=InMemory",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
-        ], logToStandardError: true);
+            // A job cut short by Ctrl-C faults as the suite stops under it; the demo has said it stopped.
+            "--Logging:LogLevel:MassTransit.ReceiveTransport=Critical",
+        ], logToStandardError: true, b => b.Services.AddSingleton<IHostLifetime, CallerStopsLifetime>());
         await host.StartAsync(ct);
         return host;
+    }
+
+    /// <summary>A host lifetime that leaves signals alone: the demo decides when its suite stops.</summary>
+    private sealed class CallerStopsLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static void Write(IAnsiConsole console, DemoReport report)

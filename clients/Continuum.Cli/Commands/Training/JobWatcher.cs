@@ -15,12 +15,6 @@ namespace Continuum.Cli.Commands.Training;
 /// </summary>
 public static class JobWatcher
 {
-    /// <summary>
-    /// Ctrl-C leaves the job running, so the exit status must not read as success: a script running
-    /// <c>train --watch &amp;&amp; deploy</c> would otherwise go on without a model. 130 is what shells report
-    /// for a command stopped by SIGINT.
-    /// </summary>
-    public const int Interrupted = 130;
 
     // One object a line: indented JSON would split a message over lines that line-by-line readers take apart.
     private static readonly JsonFormatter CompactJson = new(JsonFormatter.Settings.Default);
@@ -42,7 +36,7 @@ public static class JobWatcher
             await parsed.InvocationConfiguration.Error.WriteLineAsync(
                 $"Stopped watching; {name} keeps running. Follow it again with: "
                 + $"continuum jobs watch {JobsView.Id(name)}");
-            return Interrupted;
+            return CliApp.Interrupted;
         }
 
         // The last message of a stream may be a late metric point; the final job is fetched so that the last
