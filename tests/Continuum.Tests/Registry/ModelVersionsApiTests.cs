@@ -54,7 +54,15 @@ public sealed class ModelVersionsApiTests
             _ => registry.UploadAsync("digits", artifact, cutAfterBytes: 2 * RegistryClient.ChunkBytes),
         });
         var versionsAfterFailure = await registry.ListVersionsAsync("digits");
+        // A cut stream ends on the client at once; the server removes its partial blob when it sees the reset.
         var blobsAfterFailure = host.FilesUnder("blobs");
+        for (var deadline = DateTime.UtcNow + TestEnvironment.Timeout;
+             blobsAfterFailure.Length > 0 && DateTime.UtcNow < deadline;
+             blobsAfterFailure = host.FilesUnder("blobs"))
+        {
+            await Task.Delay(50);
+        }
+
         var retry = await registry.UploadAsync("digits", artifact, m => m.RequestId = "job-1");
         var again = await registry.UploadAsync("digits", artifact, m => m.RequestId = "job-1");
 
