@@ -3,6 +3,7 @@ using Continuum.Cli;
 using Continuum.Contracts;
 using Continuum.Tests.Data;
 using Continuum.Tests.Infrastructure;
+using static Continuum.Tests.Cli.CliRun;
 
 namespace Continuum.Tests.Cli;
 
@@ -107,12 +108,4 @@ public sealed class CliTests
     private static string ContentSha256(string uploadJson) =>
         JsonDocument.Parse(uploadJson).RootElement.GetProperty("datasetVersion").GetProperty("contentSha256")
             .GetString()!;
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr).WaitAsync(TestEnvironment.Timeout);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 }

@@ -3,6 +3,7 @@ using Continuum.Cli;
 using Continuum.Registry.V1;
 using Continuum.Tests.Infrastructure;
 using Continuum.Tests.Registry;
+using static Continuum.Tests.Cli.CliRun;
 
 namespace Continuum.Tests.Cli;
 
@@ -90,20 +91,5 @@ public sealed class EventsCliTests
             Name = "models/digits/aliases/champion", ModelVersion = "models/digits/versions/2", Reason = "best so far",
         }).ResponseAsync.WaitAsync(TestEnvironment.Timeout);
         return host;
-    }
-
-    /// <summary>Standard output that cancels the command once it has written <c>lines</c> lines.</summary>
-    private sealed class CancelAfterLines(int lines, CancellationTokenSource stop) : StringWriter
-    {
-        private int written;
-
-        public override async Task WriteLineAsync(string? value)
-        {
-            await base.WriteLineAsync(value);
-            if (++written == lines)
-            {
-                await stop.CancelAsync();
-            }
-        }
     }
 }

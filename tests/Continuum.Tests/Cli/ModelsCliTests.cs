@@ -4,6 +4,7 @@ using Continuum.Cli.Commands.Models;
 using Continuum.Registry.V1;
 using Continuum.Tests.Infrastructure;
 using Continuum.Tests.Registry;
+using static Continuum.Tests.Cli.CliRun;
 
 namespace Continuum.Tests.Cli;
 
@@ -442,27 +443,4 @@ public sealed class ModelsCliTests
         DownloadCommand.PartialPath(file, RegistryClient.Sha256(artifact), ArtifactFormat.Unspecified);
 
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement;
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr).WaitAsync(TestEnvironment.Timeout);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    /// <summary>Standard output that cancels the command once it has written <c>lines</c> lines.</summary>
-    private sealed class CancelAfterLines(int lines, CancellationTokenSource stop) : StringWriter
-    {
-        private int written;
-
-        public override async Task WriteLineAsync(string? value)
-        {
-            await base.WriteLineAsync(value);
-            if (++written == lines)
-            {
-                await stop.CancelAsync();
-            }
-        }
-    }
 }

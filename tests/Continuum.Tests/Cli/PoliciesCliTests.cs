@@ -6,6 +6,7 @@ using Continuum.Tests.Data;
 using Continuum.Tests.Infrastructure;
 using Continuum.Tests.Training;
 using Continuum.Training.V1;
+using static Continuum.Tests.Cli.CliRun;
 
 namespace Continuum.Tests.Cli;
 
@@ -229,12 +230,4 @@ public sealed class PoliciesCliTests
         .ToList();
 
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement;
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr).WaitAsync(TestEnvironment.Timeout);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 }

@@ -4,6 +4,7 @@ using Continuum.Cli;
 using Continuum.Cli.Commands.Training;
 using Continuum.Tests.Infrastructure;
 using Continuum.Tests.Training;
+using static Continuum.Tests.Cli.CliRun;
 
 namespace Continuum.Tests.Cli;
 
@@ -125,7 +126,7 @@ public sealed class TrainCliTests
         var created = await RunAsync(Train(host, "fm-long", "--epochs", "500"));
         var name = Parse(created.Stdout).GetProperty("name").GetString()!;
         using var stop = new CancellationTokenSource();
-        var stdout = new StopAfterLines(2, stop);
+        var stdout = new CancelAfterLines(2, stop);
         var stderr = new StringWriter();
 
         // Stopped by its cancellation token, as Ctrl-C stops it, after the job and one progress message.
@@ -263,32 +264,4 @@ public sealed class TrainCliTests
     private static IEnumerable<string?> Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString());
 
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement;
-
-    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args) =>
-        RunAsync(TestEnvironment.Timeout, args);
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr).WaitAsync(timeout);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    /// <summary>Standard output that cancels the command once it has printed a number of lines.</summary>
-    private sealed class StopAfterLines(int lines, CancellationTokenSource stop) : StringWriter
-    {
-        private int written;
-
-        public override Task WriteLineAsync(string? value)
-        {
-            base.WriteLine(value);
-            if (++written == lines)
-            {
-                stop.Cancel();
-            }
-
-            return Task.CompletedTask;
-        }
-    }
 }

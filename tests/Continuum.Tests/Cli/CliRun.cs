@@ -1,0 +1,34 @@
+using Continuum.Cli;
+using Continuum.Tests.Infrastructure;
+
+namespace Continuum.Tests.Cli;
+
+/// <summary>Runs the <c>continuum</c> command in this process and captures what it printed.</summary>
+public static class CliRun
+{
+    public static Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        RunAsync(TestEnvironment.Timeout, args);
+
+    public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(args, stdout, stderr).WaitAsync(timeout);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}
+
+/// <summary>Standard output that cancels the command once it has written <c>lines</c> lines, as Ctrl-C would.</summary>
+public sealed class CancelAfterLines(int lines, CancellationTokenSource stop) : StringWriter
+{
+    private int written;
+
+    public override async Task WriteLineAsync(string? value)
+    {
+        await base.WriteLineAsync(value);
+        if (++written == lines)
+        {
+            await stop.CancelAsync();
+        }
+    }
+}
