@@ -23,18 +23,18 @@ public sealed partial class TrainingGrpcService
         long seen = 0;
         while (true)
         {
+            // The row first, then the points: every point a worker recorded before the job reached this state is
+            // committed by now, so when the state is final the points read after it are the last ones, and the
+            // stream always ends on the job in its final state.
+            row = await jobs.GetAsync(row.Id, ct) ?? row;
+            var progress = JobMapper.ToProto(row).Progress;
             foreach (var (seq, json) in await jobs.ListMetricsAsync(row.Id, seen, ct))
             {
                 seen = seq;
-                row = await jobs.GetAsync(row.Id, ct) ?? row;
-                await responseStream.WriteAsync(new WatchTrainingJobResponse
-                {
-                    Metric = JobMapper.ToMetric(json),
-                    Progress = JobMapper.ToProto(row).Progress,
-                }, ct);
+                await responseStream.WriteAsync(
+                    new WatchTrainingJobResponse { Metric = JobMapper.ToMetric(json), Progress = progress }, ct);
             }
 
-            row = await jobs.GetAsync(row.Id, ct) ?? row;
             if (row.State != state)
             {
                 state = row.State;
@@ -43,8 +43,7 @@ public sealed partial class TrainingGrpcService
                     new WatchTrainingJobResponse { TrainingJob = job, Progress = job.Progress }, ct);
             }
 
-            // Points recorded just before the end were read above; nothing follows a final state.
-            if (JobStates.IsFinal(state) && (await jobs.ListMetricsAsync(row.Id, seen, ct)).Count == 0)
+            if (JobStates.IsFinal(state))
             {
                 return;
             }
