@@ -31,33 +31,41 @@ public sealed partial class ModelRepository
     /// Like <see cref="GetVersionAsync"/>, with the ids of the aliases that point to the version, in id order:
     /// one query, joined, instead of one for the row and one for the aliases.
     /// </summary>
-    public async Task<(ModelVersionRow Row, IReadOnlyList<string> Aliases)?> GetVersionWithAliasesAsync(
+    public Task<(ModelVersionRow Row, IReadOnlyList<string> Aliases)?> GetVersionWithAliasesAsync(
         string model, long? number, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
         var version = number is null ? "(SELECT MAX(version) FROM model_versions WHERE model = @Model)" : "@Number";
-        var rows = (await connection.QueryAsync<VersionAliasRow>(new CommandDefinition(
+        KeyValuePair<string, object?>[] parameters = number is null
+            ? [new("@Model", model)]
+            : [new("@Model", model), new("@Number", number)];
+        // The hottest read of the registry, hence a prepared statement and columns read by position.
+        return database.ReadAsync<(ModelVersionRow, IReadOnlyList<string>)?>(
             $"""
-            SELECT v.model AS Model, v.version AS Version, v.artifact_sha256 AS ArtifactSha256,
-                v.artifact_size AS ArtifactSize, v.version_json AS VersionJson, a.alias AS Alias
+            SELECT v.model, v.version, v.artifact_sha256, v.artifact_size, v.version_json, a.alias
             FROM model_versions v
             LEFT JOIN model_aliases a ON a.model = v.model AND a.version = v.version
             WHERE v.model = @Model AND v.version = {version}
             ORDER BY a.alias
-            """, new { Model = model, Number = number }, cancellationToken: ct))).AsList();
-        if (rows.Count == 0)
-        {
-            return null;
-        }
+            """, parameters, rows =>
+            {
+                ModelVersionRow? row = null;
+                var aliases = new List<string>();
+                while (rows.Read())
+                {
+                    row ??= new ModelVersionRow
+                    {
+                        Model = rows.GetString(0), Version = rows.GetInt64(1), ArtifactSha256 = rows.GetString(2),
+                        ArtifactSize = rows.GetInt64(3), VersionJson = rows.GetString(4),
+                    };
+                    // Without aliases the join still gives the version's one row, with a null alias.
+                    if (!rows.IsDBNull(5))
+                    {
+                        aliases.Add(rows.GetString(5));
+                    }
+                }
 
-        var first = rows[0];
-        var row = new ModelVersionRow
-        {
-            Model = first.Model, Version = first.Version, ArtifactSha256 = first.ArtifactSha256,
-            ArtifactSize = first.ArtifactSize, VersionJson = first.VersionJson,
-        };
-        // Without aliases the join still gives the version's one row, with a null alias.
-        return (row, rows.Where(r => r.Alias is not null).Select(r => r.Alias!).ToList());
+                return row is null ? null : (row, aliases);
+            }, ct);
     }
 
     public async Task<ModelVersionRow?> FindByRequestAsync(string model, string requestId, CancellationToken ct)
@@ -178,15 +186,4 @@ public sealed partial class ModelRepository
         ModelMapper.Versions.Evict(model, number);
         return new VersionDeletion(true, [], orphans);
     }
-}
-
-/// <summary>A version row joined with one alias that points to it, or with none (null).</summary>
-internal sealed class VersionAliasRow
-{
-    public string Model { get; init; } = "";
-    public long Version { get; init; }
-    public string ArtifactSha256 { get; init; } = "";
-    public long ArtifactSize { get; init; }
-    public string VersionJson { get; init; } = "{}";
-    public string? Alias { get; init; }
 }
