@@ -128,24 +128,50 @@ public sealed partial class RegistryGrpcService
         await using var stream = await blobs.OpenReadAsync(file.Sha256, ct);
         stream.Seek(request.Offset, SeekOrigin.Begin);
         var offset = request.Offset;
-        do
+        // The next chunk is read from the disk while the current one is sent, so a cold download costs the slower
+        // of the two rather than their sum.
+        Task<ReadOnlyMemory<byte>>? next = ReadChunkAsync(stream, file.Size - offset, ct);
+        try
         {
-            // A new array for each chunk, wrapped rather than copied: the message owns it until it is serialized,
-            // and nothing else ever writes to it. Not zeroed: the read fills what is sent.
-            var buffer = GC.AllocateUninitializedArray<byte>(
-                (int)Math.Min(ChunkStream.MaxChunkBytes, file.Size - offset));
-            var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
-            await responseStream.WriteAsync(new DownloadModelVersionResponse
+            do
             {
-                Offset = offset,
-                Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)),
-                TotalSizeBytes = file.Size,
-                Sha256 = file.Sha256,
-                Format = safetensors ? ArtifactFormat.Safetensors : ArtifactFormat.Torchsharp,
-            }, ct);
-            offset += read;
+                var chunk = await next;
+                var sentUpTo = offset + chunk.Length;
+                next = sentUpTo < file.Size ? ReadChunkAsync(stream, file.Size - sentUpTo, ct) : null;
+                await responseStream.WriteAsync(new DownloadModelVersionResponse
+                {
+                    Offset = offset,
+                    Data = UnsafeByteOperations.UnsafeWrap(chunk),
+                    TotalSizeBytes = file.Size,
+                    Sha256 = file.Sha256,
+                    Format = safetensors ? ArtifactFormat.Safetensors : ArtifactFormat.Torchsharp,
+                }, ct);
+                offset = sentUpTo;
+            }
+            while (next is not null);
         }
-        while (offset < file.Size);
+        finally
+        {
+            // A send that failed leaves a read in flight; it must end before the file is closed under it.
+            if (next is not null)
+            {
+                await next.ContinueWith(static _ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadChunkAsync(Stream stream, long left, CancellationToken ct)
+    {
+        // A new array for each chunk, wrapped rather than copied: the message owns it until it is serialized, and
+        // nothing else ever writes to it. Not zeroed: the read fills what is sent.
+        var buffer = GC.AllocateUninitializedArray<byte>((int)Math.Min(ChunkStream.MaxChunkBytes, left));
+        var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+        if (read == 0 && left > 0)
+        {
+            throw new RpcException(new Status(StatusCode.DataLoss, "the stored artifact is shorter than its size."));
+        }
+
+        return buffer.AsMemory(0, read);
     }
 
     /// <summary>The version's weights as a stored safetensors file, exported on first request.</summary>

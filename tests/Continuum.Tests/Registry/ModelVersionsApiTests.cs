@@ -129,6 +129,7 @@ public sealed class ModelVersionsApiTests
 
         var whole = await registry.DownloadAsync("models/digits/versions/latest");
         var resumed = await registry.DownloadAsync("models/digits/versions/1", offset: 1_500_000);
+        var atEnd = await registry.DownloadAsync("models/digits/versions/1", offset: artifact.Length);
         var past = await Assert.ThrowsAsync<RpcException>(() =>
             registry.DownloadAsync("models/digits/versions/1", offset: artifact.Length + 1));
         var negative = await Assert.ThrowsAsync<RpcException>(() =>
@@ -140,9 +141,41 @@ public sealed class ModelVersionsApiTests
         Assert.All(whole, c => Assert.Equal(RegistryClient.Sha256(artifact), c.Sha256));
         Assert.Equal(1_500_000, resumed[0].Offset);
         Assert.Equal(artifact[1_500_000..], resumed.SelectMany(c => c.Data.ToByteArray()).ToArray());
+        // A download resumed after its last byte gets one empty chunk that still says how large the artifact is.
+        var end = Assert.Single(atEnd);
+        Assert.Equal((artifact.Length, 0, (long)artifact.Length), (end.Offset, end.Data.Length, end.TotalSizeBytes));
         Assert.Equal(StatusCode.OutOfRange, past.StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, negative.StatusCode);
         Assert.Equal("offset", RpcErrorDetails.SingleViolation(negative).Field);
+    }
+
+    [Fact]
+    public async Task DownloadModelVersion_StoredBlobCutShort_DataLossAfterTheBytesItHas()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var registry = new RegistryClient(host.Channel);
+        await registry.CreateModelAsync("digits");
+        var artifact = RegistryClient.Artifact(2 * RegistryClient.ChunkBytes + 12_345, seed: 12);
+        await registry.UploadAsync("digits", artifact);
+        var blob = Assert.Single(host.FilesUnder("blobs"));
+        await using (var file = new FileStream(blob, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(RegistryClient.ChunkBytes + 100);
+        }
+
+        var received = new List<DownloadModelVersionResponse>();
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = registry.Raw.DownloadModelVersion(
+                new DownloadModelVersionRequest { Name = "models/digits/versions/1" });
+            await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+            {
+                received.Add(chunk);
+            }
+        });
+
+        Assert.Equal(StatusCode.DataLoss, error.StatusCode);
+        Assert.Equal(RegistryClient.ChunkBytes + 100L, received.Sum(c => (long)c.Data.Length));
     }
 
     [Fact]
