@@ -94,21 +94,8 @@ public static class EventsCommand
         + $"accuracy {ModelsView.Ratio(e.AverageAccuracyBefore)} → {ModelsView.Ratio(e.AverageAccuracyAfter)}";
 
     private static string ModelVersion(string cursor, ModelVersionCreated e) =>
-        $"{Head(cursor, e.OccurredAt, nameof(ModelVersionCreated))}  {e.ModelVersion}  "
-        + $"{ModelsView.Size(e.ArtifactSizeBytes)}  sha256 {ModelsView.ShaPrefix(e.ArtifactSha256)}"
-        + (e.ParentModelVersion.Length > 0 ? $"  from {e.ParentModelVersion}" : "");
+        $"{Head(cursor, e.OccurredAt, nameof(ModelVersionCreated))}  {ModelsView.Created(e)}";
 
-    private static string Alias(string cursor, ModelAliasChanged e)
-    {
-        var move = (e.PreviousModelVersion, e.ModelVersion) switch
-        {
-            ("", var to) => $"set to {to}",
-            (var from, "") => $"deleted (was {from})",
-            var (from, to) => $"{from} → {to}",
-        };
-        var by = e.ChangedBy.Length > 0 ? $" by {e.ChangedBy}" : "";
-        var reason = e.Reason.Length > 0 ? $": {e.Reason}" : "";
-        return $"{Head(cursor, e.OccurredAt, nameof(ModelAliasChanged))}  {e.Alias} {move}"
-            + (e.Gated ? " (gated)" : "") + by + reason;
-    }
+    private static string Alias(string cursor, ModelAliasChanged e) =>
+        $"{Head(cursor, e.OccurredAt, nameof(ModelAliasChanged))}  {ModelsView.AliasMove(e)}";
 }

@@ -16,6 +16,16 @@ public static class CliRun
         var code = await CliApp.RunAsync(args, stdout, stderr).WaitAsync(timeout);
         return (code, stdout.ToString(), stderr.ToString());
     }
+
+    /// <summary>Runs a command that must be refused as a usage error: exit 2, a message, nothing on stdout.</summary>
+    public static async Task AssertUsageErrorAsync(params string[] args)
+    {
+        var (code, stdout, stderr) = await RunAsync(args);
+
+        Assert.Equal(CliApp.UsageError, code);
+        Assert.Equal("", stdout);
+        Assert.NotEqual("", stderr);
+    }
 }
 
 /// <summary>Standard output that cancels the command once it has written <c>lines</c> lines, as Ctrl-C would.</summary>

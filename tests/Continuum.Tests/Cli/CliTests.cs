@@ -50,11 +50,7 @@ public sealed class CliTests
     [InlineData("datasets", "upload", "x", "--format", "idx", "--train-images", "/tmp", "--train-labels", "/tmp")]
     public async Task Parse_BadUsage_ExitsTwo(params string[] args)
     {
-        var (code, stdout, stderr) = await RunAsync(args);
-
-        Assert.Equal(CliApp.UsageError, code);
-        Assert.Equal("", stdout);
-        Assert.NotEqual("", stderr);
+        await CliRun.AssertUsageErrorAsync(args);
     }
 
     [Fact]

@@ -380,11 +380,7 @@ public sealed class ModelsCliTests
     [InlineData("models", "lineage", "digits@1", "--max-depth", "-1")]
     public async Task Models_BadUsage_ExitsTwo(params string[] args)
     {
-        var (code, stdout, stderr) = await RunAsync(args);
-
-        Assert.Equal(CliApp.UsageError, code);
-        Assert.Equal("", stdout);
-        Assert.NotEqual("", stderr);
+        await CliRun.AssertUsageErrorAsync(args);
     }
 
     /// <summary>A host with model <c>digits</c>: version 1 (3 MiB, average accuracy 0.875) and version 2.</summary>

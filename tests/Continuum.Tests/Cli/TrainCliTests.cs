@@ -209,11 +209,7 @@ public sealed class TrainCliTests
     public async Task Parse_BadTrainingUsage_ExitsTwoBeforeAnyCall(params string[] args)
     {
         // Nothing listens on port 1: a call made despite the bad usage would exit 1, not 2.
-        var (code, stdout, stderr) = await RunAsync([.. args, "--server", "http://127.0.0.1:1"]);
-
-        Assert.Equal(CliApp.UsageError, code);
-        Assert.Equal("", stdout);
-        Assert.NotEqual("", stderr);
+        await CliRun.AssertUsageErrorAsync([.. args, "--server", "http://127.0.0.1:1"]);
     }
 
     private static async Task<RunningHost> StartWithSliceAsync()

@@ -46,6 +46,25 @@ public static class ModelsView
 
     public static string ShaPrefix(string sha256) => sha256.Length > 12 ? sha256[..12] : sha256;
 
+    /// <summary>A new version in an event line: name, size, digest prefix and parent.</summary>
+    public static string Created(Events.V1.ModelVersionCreated e) =>
+        $"{e.ModelVersion}  {Size(e.ArtifactSizeBytes)}  sha256 {ShaPrefix(e.ArtifactSha256)}"
+        + (e.ParentModelVersion.Length > 0 ? $"  from {e.ParentModelVersion}" : "");
+
+    /// <summary>An alias move in an event line: where it went, whether the gate passed it, who and why.</summary>
+    public static string AliasMove(Events.V1.ModelAliasChanged e)
+    {
+        var move = (e.PreviousModelVersion, e.ModelVersion) switch
+        {
+            ("", var to) => $"set to {to}",
+            (var from, "") => $"deleted (was {from})",
+            var (from, to) => $"{from} → {to}",
+        };
+        var by = e.ChangedBy.Length > 0 ? $" by {e.ChangedBy}" : "";
+        var reason = e.Reason.Length > 0 ? $": {e.Reason}" : "";
+        return $"{e.Alias} {move}{(e.Gated ? " (gated)" : "")}{by}{reason}";
+    }
+
     /// <summary>The last segment of a resource name: the version number or alias id.</summary>
     public static string Last(string name) => name[(name.LastIndexOf('/') + 1)..];
 

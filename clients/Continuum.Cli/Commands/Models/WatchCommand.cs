@@ -55,21 +55,8 @@ public static class WatchCommand
     };
 
     private static string Created(string cursor, Continuum.Events.V1.ModelVersionCreated e) =>
-        $"{cursor}  {ModelsView.Time(e.OccurredAt)}  created {e.ModelVersion}  "
-        + $"{ModelsView.Size(e.ArtifactSizeBytes)}  sha256 {ModelsView.ShaPrefix(e.ArtifactSha256)}"
-        + (e.ParentModelVersion.Length > 0 ? $"  from {e.ParentModelVersion}" : "");
+        $"{cursor}  {ModelsView.Time(e.OccurredAt)}  created {ModelsView.Created(e)}";
 
-    private static string AliasChanged(string cursor, Continuum.Events.V1.ModelAliasChanged e)
-    {
-        var move = (e.PreviousModelVersion, e.ModelVersion) switch
-        {
-            ("", var to) => $"set to {to}",
-            (var from, "") => $"deleted (was {from})",
-            var (from, to) => $"{from} → {to}",
-        };
-        var by = e.ChangedBy.Length > 0 ? $" by {e.ChangedBy}" : "";
-        var reason = e.Reason.Length > 0 ? $": {e.Reason}" : "";
-        return $"{cursor}  {ModelsView.Time(e.OccurredAt)}  alias {e.Alias} {move}{(e.Gated ? " (gated)" : "")}"
-            + by + reason;
-    }
+    private static string AliasChanged(string cursor, Continuum.Events.V1.ModelAliasChanged e) =>
+        $"{cursor}  {ModelsView.Time(e.OccurredAt)}  alias {ModelsView.AliasMove(e)}";
 }
