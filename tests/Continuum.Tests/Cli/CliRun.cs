@@ -17,6 +17,34 @@ public static class CliRun
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>The arguments to run against <paramref name="host"/> with JSON output.</summary>
+    public static string[] Json(RunningHost host, params string[] args) =>
+        [.. args, "--server", host.Address, "--output", "json"];
+
+    /// <summary>
+    /// <paramref name="defaults"/> as option-value pairs with <paramref name="more"/> laid over them: an option
+    /// followed by a value replaces or adds that option (given twice it would be a usage error), one without a value
+    /// is a switch.
+    /// </summary>
+    public static string[] Flags(Dictionary<string, string> defaults, string[] more)
+    {
+        var flags = new Dictionary<string, string>(defaults);
+        var switches = new List<string>();
+        for (var i = 0; i < more.Length; i++)
+        {
+            if (i + 1 < more.Length && !more[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                flags[more[i]] = more[++i];
+            }
+            else
+            {
+                switches.Add(more[i]);
+            }
+        }
+
+        return [.. flags.SelectMany(f => new[] { f.Key, f.Value }), .. switches];
+    }
+
     /// <summary>Runs a command that must be refused as a usage error: exit 2, a message, nothing on stdout.</summary>
     public static async Task AssertUsageErrorAsync(params string[] args)
     {

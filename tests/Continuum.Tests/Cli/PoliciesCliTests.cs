@@ -196,24 +196,8 @@ public sealed class PoliciesCliTests
             ["--dataset"] = "fm", ["--model"] = "fm-model", ["--strategy"] = "replay", ["--replay-buffer"] = "300",
             ["--hidden"] = "32", ["--epochs"] = "1", ["--lr"] = "0.003", ["--seed"] = "7", ["--device"] = "cpu",
         };
-        var switches = new List<string>();
-        for (var i = 0; i < more.Length; i++)
-        {
-            if (i + 1 < more.Length && !more[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                flags[more[i]] = more[++i];
-            }
-            else
-            {
-                switches.Add(more[i]);
-            }
-        }
-
-        return ["policies", "create", policy, .. flags.SelectMany(f => new[] { f.Key, f.Value }), .. switches];
+        return ["policies", "create", policy, .. CliRun.Flags(flags, more)];
     }
-
-    private static string[] Json(RunningHost host, params string[] args) =>
-        [.. args, "--server", host.Address, "--output", "json"];
 
     private static string[] Table(RunningHost host, params string[] args) => [.. args, "--server", host.Address];
 

@@ -230,24 +230,8 @@ public sealed class TrainCliTests
             ["--dataset"] = "fm", ["--model"] = "mlp", ["--hidden"] = "32", ["--epochs"] = "2", ["--lr"] = "0.003",
             ["--seed"] = "7", ["--device"] = "cpu", ["--register"] = model,
         };
-        var switches = new List<string>();
-        for (var i = 0; i < more.Length; i++)
-        {
-            if (i + 1 < more.Length && !more[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                flags[more[i]] = more[++i];
-            }
-            else
-            {
-                switches.Add(more[i]);
-            }
-        }
-
-        return Json(host, ["train", .. flags.SelectMany(f => new[] { f.Key, f.Value }), .. switches]);
+        return Json(host, ["train", .. CliRun.Flags(flags, more)]);
     }
-
-    private static string[] Json(RunningHost host, params string[] args) =>
-        [.. args, "--server", host.Address, "--output", "json"];
 
     private static string Value(List<string[]> rows, string key) => Assert.Single(rows, r => r[0] == key)[1];
 
