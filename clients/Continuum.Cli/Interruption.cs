@@ -11,9 +11,6 @@ namespace Continuum.Cli;
 /// </summary>
 public sealed class Interruption : IDisposable
 {
-    // One object a line: indentation would split a message over lines that line-by-line readers take apart.
-    private static readonly JsonFormatter CompactJson = new(JsonFormatter.Settings.Default);
-
     private readonly CancellationTokenSource _stop;
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
@@ -53,7 +50,8 @@ public sealed class Interruption : IDisposable
         {
             await foreach (var message in call.ResponseStream.ReadAllAsync(interruption.Token))
             {
-                await output.WriteLineAsync(Output.IsJson(parsed) ? CompactJson.Format(message) : line(message));
+                await output.WriteLineAsync(
+                    Output.IsJson(parsed) ? Output.CompactProtoJson.Format(message) : line(message));
                 await output.FlushAsync(interruption.Token);
             }
         }

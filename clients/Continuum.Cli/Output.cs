@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Spectre.Console;
 
 namespace Continuum.Cli;
@@ -16,13 +17,23 @@ public static class Output
         Converters = { new JsonStringEnumConverter() },
     };
 
-    // Proto JSON: lowerCamelCase field names and enum value names, as any proto library reads them.
-    private static readonly JsonFormatter ProtoJson = new(JsonFormatter.Settings.Default.WithIndentation());
+    // Proto JSON: lowerCamelCase field names and enum value names, as any proto library reads them. A job's
+    // google.rpc.Status carries error details in Any fields, which only a registry that knows them can write.
+    private static readonly JsonFormatter.Settings ProtoJsonSettings = JsonFormatter.Settings.Default
+        .WithTypeRegistry(TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor));
+
+    /// <summary>
+    /// Proto JSON on one line, for streams of messages (JSON lines): indentation would split a message over lines
+    /// that line-by-line readers take apart.
+    /// </summary>
+    public static readonly JsonFormatter CompactProtoJson = new(ProtoJsonSettings);
+
+    private static readonly JsonFormatter ProtoJson = new(ProtoJsonSettings.WithIndentation());
 
     // The same with fields at their default value written out, for verdicts such as `"passed": false` that a
     // script must be able to read rather than infer from an absent field.
     private static readonly JsonFormatter ProtoJsonWithDefaults =
-        new(JsonFormatter.Settings.Default.WithIndentation().WithFormatDefaultValues(true));
+        new(ProtoJsonSettings.WithIndentation().WithFormatDefaultValues(true));
 
     public static bool IsJson(ParseResult parsed) => parsed.GetValue(GlobalOptions.Output) == GlobalOptions.Json;
 

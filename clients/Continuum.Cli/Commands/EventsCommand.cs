@@ -13,8 +13,6 @@ namespace Continuum.Cli.Commands;
 /// </summary>
 public static class EventsCommand
 {
-    // One object a line: indentation would split an event over lines that `jq -c`-style readers take one by one.
-
     public static Command Create() => new("events", "The events the services publish, as the gateway keeps them.")
     {
         WatchCommand(),

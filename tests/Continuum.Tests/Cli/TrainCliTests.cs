@@ -72,6 +72,31 @@ public sealed class TrainCliTests
     }
 
     [Fact]
+    public async Task Jobs_FailedWithErrorDetails_JsonCarriesTheDetails()
+    {
+        await using var host = await StartWithSliceAsync();
+        var created = await RunAsync(Train(host, "fm-diverges", "--optimizer", "sgd", "--lr", "1e30"));
+        var name = Parse(created.Stdout).GetProperty("name").GetString()!;
+
+        var watch = await RunAsync(TrainingTimeout, Json(host, "jobs", "watch", name));
+        var show = await RunAsync(Json(host, "jobs", "show", JobsView.Id(name)));
+        var list = await RunAsync(Json(host, "jobs", "list", "--state", "failed"));
+
+        // The job's google.rpc.Status packs an ErrorInfo in an Any, which JSON can write only with its type known.
+        Assert.Equal(CliApp.ServerError, watch.Code);
+        Assert.All(new[] { show, list }, r => Assert.True(r.Code == CliApp.Ok, r.Stderr));
+        var error = Parse(show.Stdout).GetProperty("error");
+        Assert.Equal((int)Grpc.Core.StatusCode.FailedPrecondition, error.GetProperty("code").GetInt32());
+        var detail = Assert.Single(error.GetProperty("details").EnumerateArray());
+        Assert.Equal("type.googleapis.com/google.rpc.ErrorInfo", detail.GetProperty("@type").GetString());
+        Assert.Equal("LOSS_NOT_FINITE", detail.GetProperty("reason").GetString());
+        var listed = Assert.Single(Parse(list.Stdout).GetProperty("trainingJobs").EnumerateArray());
+        Assert.Equal(name, listed.GetProperty("name").GetString());
+        Assert.Equal("TRAINING_JOB_STATE_FAILED",
+            Parse(watch.Stdout.TrimEnd().Split('\n')[^1]).GetProperty("trainingJob").GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Jobs_ListShowWatchAndCancelFinished_JsonValuesAndFailedPrecondition()
     {
         await using var host = await StartWithSliceAsync();

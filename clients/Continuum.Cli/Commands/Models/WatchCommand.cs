@@ -9,8 +9,6 @@ namespace Continuum.Cli.Commands.Models;
 /// </summary>
 public static class WatchCommand
 {
-    // One object a line: indentation would split a change over lines that `jq -c`-style readers take one by one.
-
     public static Command Create()
     {
         var model = new Argument<string?>("MODEL") { Description = "Only this model; every model when left out." };

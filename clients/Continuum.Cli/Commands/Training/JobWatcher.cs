@@ -15,10 +15,6 @@ namespace Continuum.Cli.Commands.Training;
 /// </summary>
 public static class JobWatcher
 {
-
-    // One object a line: indented JSON would split a message over lines that line-by-line readers take apart.
-    private static readonly JsonFormatter CompactJson = new(JsonFormatter.Settings.Default);
-
     public static async Task<int> WatchAsync(ParseResult parsed, TrainingService.TrainingServiceClient client,
         string name, CancellationToken ct)
     {
@@ -160,7 +156,7 @@ public static class JobWatcher
     private static async Task WriteLineAsync(ParseResult parsed, WatchTrainingJobResponse message)
     {
         var output = parsed.InvocationConfiguration.Output;
-        await output.WriteLineAsync(CompactJson.Format(message));
+        await output.WriteLineAsync(Output.CompactProtoJson.Format(message));
         await output.FlushAsync();
     }
 }
