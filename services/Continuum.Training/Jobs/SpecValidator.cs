@@ -266,6 +266,24 @@ public sealed partial class SpecValidator(PeerChannels peers)
             RpcErrors.ThrowInvalidArgument($"{field}.architecture", "is required: set mlp or cnn.");
         }
 
+        var (dropout, dropoutField) = spec.Architecture.KindCase == Architecture.KindOneofCase.Mlp
+            ? (spec.Architecture.Mlp.Dropout, "mlp.dropout")
+            : (spec.Architecture.Cnn.Dropout, "cnn.dropout");
+        if (!(dropout is >= 0 and < 1))
+        {
+            RpcErrors.ThrowInvalidArgument($"{field}.architecture.{dropoutField}",
+                $"is the probability of dropping a unit: at least 0 and below 1, got {dropout}.");
+        }
+
+        // With "same" padding a kernel wider than the image still runs, but sees mostly padding, and slowly.
+        var side = schema.InputShape.Count is 2 or 3 ? schema.InputShape.TakeLast(2).Min() : int.MaxValue;
+        if (spec.Architecture.KindCase == Architecture.KindOneofCase.Cnn
+            && spec.Architecture.Cnn.KernelSize is var kernel && (kernel < 0 || kernel > side))
+        {
+            RpcErrors.ThrowInvalidArgument($"{field}.architecture.cnn.kernel_size",
+                $"must be between 1 and {side}, the input's smaller side (0 means 3), got {kernel}.");
+        }
+
         try
         {
             var parameters = ModelFactory.ParameterCount(spec.Architecture, schema.InputShape, schema.ClassCount);

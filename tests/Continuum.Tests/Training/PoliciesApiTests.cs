@@ -118,6 +118,7 @@ public sealed class PoliciesApiTests
     [InlineData("policy.training_template.register_model")]
     [InlineData("policy.training_template.optimizer.learning_rate")]
     [InlineData("policy.training_template.strategy.replay.buffer_size")]
+    [InlineData("policy.training_template.architecture.mlp.dropout")]
     public async Task CreatePolicy_BadField_InvalidArgumentNamingIt(string field)
     {
         await using var host = await RunningHost.StartAsync(Backend.Embedded);
@@ -133,6 +134,8 @@ public sealed class PoliciesApiTests
             case "policy.training_template.register_model": policy.TrainingTemplate.RegisterModel = "models/x"; break;
             case "policy.training_template.optimizer.learning_rate":
                 policy.TrainingTemplate.Optimizer.LearningRate = -1; break;
+            case "policy.training_template.architecture.mlp.dropout":
+                policy.TrainingTemplate.Architecture.Mlp.Dropout = 2; break;
             default: policy.TrainingTemplate.Strategy.Replay.BufferSize = 0; break;
         }
 

@@ -82,6 +82,9 @@ public sealed class TrainingJobsApiTests
     [InlineData("architecture")]
     [InlineData("optimizer.momentum")]
     [InlineData("register_model")]
+    [InlineData("architecture.mlp.dropout")]
+    [InlineData("architecture.cnn.dropout")]
+    [InlineData("architecture.cnn.kernel_size")]
     public async Task CreateTrainingJob_BadField_InvalidArgumentNamingIt(string field)
     {
         await using var host = await RunningHost.StartAsync(Backend.Embedded);
@@ -95,6 +98,10 @@ public sealed class TrainingJobsApiTests
             case "architecture": spec.Architecture = new Architecture { Cnn = new CnnArchitecture() }; break;
             case "optimizer.momentum": spec.Optimizer.Momentum = 1.5; break;
             case "register_model": spec.RegisterModel = "models/../x"; break;
+            case "architecture.mlp.dropout": spec.Architecture.Mlp.Dropout = 1.5; break;
+            case "architecture.cnn.dropout": spec.Architecture = Cnn(kernel: 3, dropout: -0.5); break;
+            // 29 on 28x28 images: one more than the smaller side.
+            case "architecture.cnn.kernel_size": spec.Architecture = Cnn(kernel: 29, dropout: 0); break;
         }
 
         var error = await TrainingClient.FailsAsync(() => new TrainingClient(host.Channel).CreateAsync(spec));
@@ -102,6 +109,14 @@ public sealed class TrainingJobsApiTests
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Equal($"training_job.spec.{field}", RpcErrorDetails.BadRequestOf(error).FieldViolations[0].Field);
     }
+
+    private static Architecture Cnn(int kernel, double dropout) => new()
+    {
+        Cnn = new CnnArchitecture
+        {
+            ConvChannels = { 8 }, KernelSize = kernel, FullyConnectedSizes = { 16 }, Dropout = dropout,
+        },
+    };
 
     [Fact]
     public async Task CreateTrainingJob_UnknownDatasetOrBase_NotFoundNamingIt()
