@@ -47,6 +47,15 @@ public sealed partial class SpecValidator(PeerChannels peers)
             resolved.EvaluationDatasetVersions.Add(DefaultEvaluation(baseVersion, training));
         }
 
+        if (resolved.EvaluationDatasetVersions.Count == 0)
+        {
+            // Every result is registered with its test accuracies, which gates and the accuracy matrix compare.
+            RpcErrors.ThrowInvalidArgument($"{field}.evaluation_dataset_versions",
+                $"is empty, and no training version has a test split to evaluate on "
+                + $"({string.Join(", ", training.Select(v => v.Name))}): upload the data with its test split, "
+                + "or name a version that has one.");
+        }
+
         if (resolved.EvaluationDatasetVersions.Count > MaxDatasetVersions)
         {
             RpcErrors.ThrowInvalidArgument($"{field}.evaluation_dataset_versions",

@@ -1,5 +1,7 @@
+using Continuum.Data.V1;
 using Continuum.Events;
 using Continuum.Registry.V1;
+using Continuum.Tests.Data;
 using Continuum.Tests.Infrastructure;
 using Continuum.Tests.Registry;
 using Continuum.Training.V1;
@@ -108,6 +110,27 @@ public sealed class TrainingJobsApiTests
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Equal($"training_job.spec.{field}", RpcErrorDetails.BadRequestOf(error).FieldViolations[0].Field);
+    }
+
+    [Fact]
+    public async Task CreateTrainingJob_TrainingDataWithoutTestSplit_InvalidArgumentBeforeTraining()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var data = new DataClient(host.Channel);
+        await data.CreateFashionDatasetAsync("fm");
+        var (pixels, labels) = FashionMnist.ReadSlice(FashionMnist.TrainImages, FashionMnist.TrainLabels, 100);
+        var version = (await data.UploadAsync("fm", DataFormat.Idx, DataClient.IdxParts(pixels, labels)))
+            .DatasetVersion.Name;
+        var training = new TrainingClient(host.Channel);
+
+        var error = await TrainingClient.FailsAsync(() => training.CreateAsync(TrainingClient.MlpSpec(version)));
+        var jobs = await training.Raw.ListTrainingJobsAsync(new ListTrainingJobsRequest());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var violation = RpcErrorDetails.BadRequestOf(error).FieldViolations[0];
+        Assert.Equal("training_job.spec.evaluation_dataset_versions", violation.Field);
+        Assert.Contains("datasets/fm/versions/1", violation.Description);
+        Assert.Empty(jobs.TrainingJobs);
     }
 
     private static Architecture Cnn(int kernel, double dropout) => new()
