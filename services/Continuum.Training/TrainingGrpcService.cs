@@ -93,11 +93,22 @@ public sealed partial class TrainingGrpcService(
         if (row.State != JobStates.Cancelled)
         {
             row = await jobs.RequestCancelAsync(row.Id, JobErrors.CancelledJson(), JobMapper.Now(), ct) ?? row;
+            if (row.State == JobStates.Running
+                && await jobs.CancelAbandonedAsync(row.Id, JobErrors.CancelledJson(), JobMapper.Now(), ct))
+            {
+                // Its worker's lease ran out (the process died), so no worker will see the flag: it ends here.
+                row = await jobs.GetAsync(row.Id, ct) ?? row;
+            }
 
-            // The flag alone is seen at the worker's next lease renewal; the message stops it at its next batch.
             if (row.State == JobStates.Running)
             {
+                // The flag alone is seen at the worker's next lease renewal; the message stops it at its next batch.
                 await publish.Publish(new TrainingJobCancelRequested(row.Id), ct);
+            }
+            else if (row.State == JobStates.Cancelled)
+            {
+                // Ended here rather than by a worker, which would have told the policies and subscribers.
+                await TrainingJobEvents.PublishFailedAsync(publish, row, JobErrors.Cancelled());
             }
         }
 

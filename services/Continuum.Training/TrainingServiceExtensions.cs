@@ -57,6 +57,12 @@ public static class TrainingServiceExtensions
         builder.Services.AddSingleton<JobExecution>();
         builder.Services.AddSingleton<TrainingJobRunner>();
         builder.Services.AddSingleton<RunningJobs>();
+        var bus = builder.Configuration.GetSection(ContinuumOptions.SectionName).Get<ContinuumOptions>()?.Bus;
+        if (worker.Enabled && (bus?.Transport ?? BusTransport.InMemory) == BusTransport.InMemory)
+        {
+            builder.Services.AddHostedService<UnfinishedJobRecovery>();
+        }
+
         return builder;
     }
 

@@ -75,6 +75,19 @@ public sealed class TrainingJobRepository(
         return rows.AsList();
     }
 
+    /// <summary>The QUEUED and RUNNING jobs created before <paramref name="createdBefore"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<JobRow>> ListUnfinishedAsync(string createdBefore, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<JobRow>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM training_jobs
+            WHERE state IN ('QUEUED', 'RUNNING') AND create_time < @Before
+            ORDER BY create_time, id
+            """, new { Before = createdBefore }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
     /// <summary>
     /// Claims a QUEUED job, or a RUNNING one whose worker's lease ran out (it died), for this worker until
     /// <paramref name="leaseUntil"/>. False when the job is final, being cancelled, or another worker holds it.

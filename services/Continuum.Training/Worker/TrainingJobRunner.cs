@@ -27,7 +27,7 @@ public sealed partial class TrainingJobRunner(
     public async Task RunAsync(string jobId, IPublishEndpoint publish, CancellationToken stopping)
     {
         var worker = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
-        var row = await ClaimAsync(jobId, worker, stopping);
+        var row = await ClaimAsync(jobId, worker, publish, stopping);
         if (row is null)
         {
             return;
@@ -88,7 +88,8 @@ public sealed partial class TrainingJobRunner(
     /// Takes the job: at once when QUEUED, or once the lease of a worker that died has run out. Null when
     /// there is nothing to run (final, cancelled, unknown).
     /// </summary>
-    private async Task<JobRow?> ClaimAsync(string jobId, string worker, CancellationToken ct)
+    private async Task<JobRow?> ClaimAsync(
+        string jobId, string worker, IPublishEndpoint publish, CancellationToken ct)
     {
         while (true)
         {
@@ -102,7 +103,11 @@ public sealed partial class TrainingJobRunner(
             if (row.CancelRequested == 1)
             {
                 // Flagged while its worker died: end it here, as nobody else will.
-                await jobs.CancelAbandonedAsync(jobId, JobErrors.CancelledJson(), JobMapper.Now(), ct);
+                if (await jobs.CancelAbandonedAsync(jobId, JobErrors.CancelledJson(), JobMapper.Now(), ct))
+                {
+                    await TrainingJobEvents.PublishFailedAsync(publish, row, JobErrors.Cancelled());
+                    return null;
+                }
             }
             else if (await jobs.ClaimAsync(jobId, worker, Iso(now), Iso(now + options.Value.Lease), ct))
             {
@@ -162,19 +167,7 @@ public sealed partial class TrainingJobRunner(
         }
         else if (error is not null)
         {
-            await publish.Publish(new TrainingJobFailed
-            {
-                EventId = EventIds.For(name, "failed"),
-                OccurredAt = DateTimeOffset.UtcNow,
-                TrainingJob = name,
-                ErrorCode = error.Code,
-                ErrorMessage = error.Message,
-                ErrorReason = error.Details.Select(d => d.TryUnpack<Google.Rpc.ErrorInfo>(out var info)
-                    ? info.Reason
-                    : null).FirstOrDefault(r => r is not null) ?? "",
-                Policy = row.Policy,
-                Trial = row.Trial,
-            }, ct);
+            await TrainingJobEvents.PublishFailedAsync(publish, row, error);
         }
 
         LogEnded(jobId, state);

@@ -4,6 +4,8 @@ using Continuum.Cli.Commands.Demo;
 using Continuum.Data.V1;
 using Continuum.Tests.Data;
 using Continuum.Tests.Infrastructure;
+using Continuum.Tests.Training;
+using Continuum.Training.V1;
 
 namespace Continuum.Tests.Cli;
 
@@ -100,22 +102,48 @@ public sealed class DemoCliTests
     }
 
     [Fact]
-    public async Task NextPrefix_AfterADemoThatStoppedHalfway_StartsAfreshBesideItAndSaysSo()
+    public async Task NextPrefix_AfterADemoThatStoppedHalfway_CancelsItsJobAndStartsAfreshBesideIt()
     {
-        await using var host = await RunningHost.StartAsync(Backend.Embedded);
-        // What a demo killed after its first arrival leaves: its dataset with one version.
+        // No worker, so the stopped demo's job stays queued as a killed demo's would.
+        await using var host = await RunningHost.StartAsync(Backend.Embedded,
+            settings: ["--Continuum:Training:Worker:Enabled=false"]);
+        // What a demo killed during its first arrival leaves: its dataset with one version, its policy's job.
         var data = new DataClient(host.Channel);
         await data.CreateFashionDatasetAsync("demo-1-fashion");
-        var slice = FashionMnist.ReadSlice(FashionMnist.TrainImages, FashionMnist.TrainLabels, 100);
-        await data.UploadAsync("demo-1-fashion", DataFormat.Idx, DataClient.IdxParts(slice.Images, slice.Labels));
+        await new PolicyClient(host.Channel).CreateAsync("demo-1-replay",
+            PolicyClient.Replay("demo-1-fashion", "demo-1-replay", maxForgetting: 0.3));
+        var train = FashionMnist.ReadSlice(FashionMnist.TrainImages, FashionMnist.TrainLabels, 100);
+        var test = FashionMnist.ReadSlice(FashionMnist.TestImages, FashionMnist.TestLabels, 50);
+        await data.UploadAsync("demo-1-fashion", DataFormat.Idx,
+            DataClient.IdxParts(train.Images, train.Labels, test.Images, test.Labels));
+        var training = new TrainingService.TrainingServiceClient(host.Channel);
+        var job = await WaitForJobAsync(training, "policies/demo-1-replay");
         using var stderr = new StringWriter();
 
         var prefix = await DemoRunner.NextPrefixAsync(host.Channel.CreateCallInvoker(), new DemoLog(stderr),
             CancellationToken.None);
+        var after = (await training.GetTrainingJobAsync(new GetTrainingJobRequest { Name = job })).TrainingJob;
 
         Assert.Equal("demo-2", prefix);
-        Assert.Contains("demo-1, did not finish (1 of 5 arrivals uploaded). Starting afresh as demo-2",
-            stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("demo-1, did not finish (1 of 5 arrivals uploaded). Starting afresh as demo-2; "
+            + "its 1 unfinished job(s) are cancelled", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal(TrainingJobState.Cancelled, after.State);
+    }
+
+    private static async Task<string> WaitForJobAsync(TrainingService.TrainingServiceClient training, string policy)
+    {
+        var deadline = DateTime.UtcNow + TestEnvironment.Timeout;
+        while (true)
+        {
+            var jobs = await training.ListTrainingJobsAsync(new ListTrainingJobsRequest { Policy = policy });
+            if (jobs.TrainingJobs.Count > 0)
+            {
+                return jobs.TrainingJobs[0].Name;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{policy} started no job");
+            await Task.Delay(100);
+        }
     }
 
     [Theory]

@@ -71,11 +71,43 @@ public sealed partial class DemoRunner(CallInvoker invoker, DemoPlan plan, DemoL
         var unfinished = await UnfinishedAsync(invoker, $"demo-{last}", ct);
         if (unfinished is not null)
         {
+            var cancelled = await CancelJobsAsync(invoker, $"demo-{last}", ct);
             log.Line($"The previous demo, demo-{last}, did not finish ({unfinished}). Starting afresh as {next}; "
+                + (cancelled > 0 ? $"its {cancelled} unfinished job(s) are cancelled, and " : "")
                 + $"demo-{last}'s dataset, policies and models are left as they were.");
         }
 
         return next;
+    }
+
+    /// <summary>
+    /// Cancels the queued and running jobs of the demo with this prefix, which would otherwise take the worker
+    /// from the new demo; returns how many.
+    /// </summary>
+    private static async Task<int> CancelJobsAsync(CallInvoker invoker, string prefix, CancellationToken ct)
+    {
+        var training = new TrainingService.TrainingServiceClient(invoker);
+        var policies = await training.ListPoliciesAsync(new ListPoliciesRequest { PageSize = 1000 },
+            cancellationToken: ct);
+        var cancelled = 0;
+        foreach (var policy in policies.Policies.Where(p => p.Name.StartsWith($"policies/{prefix}-",
+                     StringComparison.Ordinal)))
+        {
+            foreach (var state in new[] { TrainingJobState.Queued, TrainingJobState.Running })
+            {
+                var jobs = await training.ListTrainingJobsAsync(
+                    new ListTrainingJobsRequest { Policy = policy.Name, State = state, PageSize = 1000 },
+                    cancellationToken: ct);
+                foreach (var job in jobs.TrainingJobs)
+                {
+                    await training.CancelTrainingJobAsync(new CancelTrainingJobRequest { Name = job.Name },
+                        cancellationToken: ct);
+                    cancelled++;
+                }
+            }
+        }
+
+        return cancelled;
     }
 
     /// <summary>Why the demo with this prefix looks unfinished, or null when all its runs ended.</summary>
