@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
 using Continuum.Host;
 
 namespace Continuum.Cli.Commands;
@@ -8,11 +10,7 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var dataDir = new Option<DirectoryInfo>("--data-dir")
-        {
-            Description = "Where SQLite files and blobs live.",
-            DefaultValueFactory = _ => new DirectoryInfo("continuum-data"),
-        };
+        var dataDir = DataDirOption.Create("Where SQLite files and blobs live.");
         var port = new Option<int>("--port")
         {
             Description = "Port to listen on (loopback only).",
@@ -34,6 +32,14 @@ public static class ServeCommand
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
+            // Found out here, a taken port is one line; found by the host, it is also a logged stack trace.
+            if (PortTaken(parsed.GetValue(port)) is { } taken)
+            {
+                await parsed.InvocationConfiguration.Error.WriteLineAsync(
+                    $"continuum serve: port {parsed.GetValue(port)} is in use ({taken}); choose another with --port.");
+                return CliApp.ServerError;
+            }
+
             try
             {
                 // Embedded means embedded: settings from the environment cannot turn this into a PostgreSQL or
@@ -58,5 +64,19 @@ public static class ServeCommand
             }
         });
         return command;
+    }
+
+    private static string? PortTaken(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return null;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return e.Message;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Continuum.Cli;
 using Continuum.Contracts;
@@ -36,6 +37,33 @@ public sealed class CliTests
         Assert.StartsWith("Unavailable:", stderr);
     }
 
+    [Fact]
+    public async Task Serve_PortInUse_OneLineAndExitsOne()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+        var dir = TestEnvironment.NewTempDir();
+
+        var (code, stdout, stderr) = await RunAsync("serve", "--port", port, "--data-dir", dir);
+
+        Assert.Equal(CliApp.ServerError, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith($"continuum serve: port {port} is in use", stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task DatasetsShow_VersionNeitherNumberNorHash_SaysWhatAVersionIs()
+    {
+        var (code, stdout, stderr) = await RunAsync("datasets", "show", "fashion@-1", "--server", "http://127.0.0.1:1");
+
+        Assert.Equal(CliApp.ServerError, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("InvalidArgument: '-1' is no version of datasets/fashion: give a number, 'latest' or a prefix of "
+            + "the content hash (lowercase hexadecimal)", stderr.TrimEnd());
+    }
+
     [Theory]
     [InlineData("statuss")]
     [InlineData("status", "--output", "yaml")]
@@ -44,6 +72,9 @@ public sealed class CliTests
     [InlineData("status", "--api-key", "caf\u00e9")]
     [InlineData("serve", "--port", "70000")]
     [InlineData("serve", "--port", "abc")]
+    [InlineData("serve", "--data-dir", "/etc/hostname")]
+    [InlineData("demo", "--quick", "--data-dir", "/etc/hostname")]
+    [InlineData("datasets", "upload", "x", "--format", "bogus", "--train", "/etc/hostname")]
     [InlineData("datasets", "create", "x", "--shape", "28by28", "--classes", "10")]
     [InlineData("datasets", "upload", "x", "--format", "idx", "--train-images", "/nonexistent/file")]
     [InlineData("datasets", "upload", "x", "--format", "csv", "--train", "/etc/hostname")]

@@ -26,7 +26,14 @@ public static class DatasetReferences
             return $"{dataset}/versions/{version}";
         }
 
-        // Anything else is a content hash prefix; the server checks its form.
+        if (!version.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')) || version.Length > 64)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"'{version}' is no version of {dataset}: give a number, 'latest' or a prefix of the content hash "
+                + "(lowercase hexadecimal)"));
+        }
+
+        // Anything else is a content hash prefix.
         var matches = await client.ListDatasetVersionsAsync(
             new ListDatasetVersionsRequest { Parent = dataset, ContentSha256Prefix = version, PageSize = 2 },
             cancellationToken: ct);

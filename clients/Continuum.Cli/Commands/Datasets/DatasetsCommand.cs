@@ -181,8 +181,12 @@ public static class DatasetsCommand
                 .AddRow("classes removed", string.Join(", ", c.ClassesRemoved));
             table.AddRow("label shift", c.LabelShift.ToString("F4", CultureInfo.InvariantCulture));
             table.AddRow("PSI", c.PopulationStabilityIndex.ToString("F4", CultureInfo.InvariantCulture));
+            // Either figure past the threshold is drift; say which, or a small PSI beside "yes" reads as a mistake.
+            var over = new[] { ("label shift", c.LabelShift), ("PSI", c.PopulationStabilityIndex) }
+                .Where(f => f.Item2 > c.DriftThreshold).Select(f => f.Item1).ToList();
             table.AddRow("drift", $"{(c.DriftDetected ? "yes" : "no")} "
-                + $"(threshold {c.DriftThreshold.ToString(CultureInfo.InvariantCulture)})");
+                + $"(threshold {c.DriftThreshold.ToString(CultureInfo.InvariantCulture)}"
+                + (c.DriftDetected && over.Count > 0 ? $", passed by {string.Join(" and ", over)})" : ")"));
             table.AddRow("summary", Markup.Escape(c.Summary));
             Output.Console(parsed).Write(table);
             return CliApp.Ok;

@@ -36,6 +36,7 @@ public static class UploadCommand
         };
         command.Validators.Add(result =>
         {
+            // An unknown format has its own error already.
             var missing = result.GetValue(format) switch
             {
                 "idx" => new[] { trainImages, trainLabels }.Where(o => result.GetValue(o) is null).Select(o => o.Name)
@@ -44,7 +45,8 @@ public static class UploadCommand
                         : []),
                 "csv" => new[] { (Option)train, labelColumn }.Where(o => result.GetResult(o) is null)
                     .Select(o => o.Name),
-                _ => new[] { train }.Where(o => result.GetValue(o) is null).Select(o => o.Name),
+                "jsonl" => new[] { train }.Where(o => result.GetValue(o) is null).Select(o => o.Name),
+                _ => [],
             };
             foreach (var m in missing)
             {
