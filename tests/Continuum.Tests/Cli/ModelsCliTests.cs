@@ -383,6 +383,23 @@ public sealed class ModelsCliTests
         await CliRun.AssertUsageErrorAsync(args);
     }
 
+    [Fact]
+    public async Task Show_UncompressedVersionAndUnsetGate_ReadAsFloat32AndNoBlankAuthor()
+    {
+        await using var host = await StartWithDigitsAsync();
+
+        var show = await RunAsync("models", "show", "digits@1", "--server", host.Address);
+        var gate = await RunAsync("models", "gate", "set", "digits", "--max-forgetting", "0.2",
+            "--server", host.Address);
+
+        Assert.True(show.Code == CliApp.Ok, show.Stderr);
+        Assert.True(gate.Code == CliApp.Ok, gate.Stderr);
+        // The proto reads an unset weight encoding as float32; the table says what it means, not UNSPECIFIED.
+        Assert.Contains(Rows(show.Stdout), r => r.SequenceEqual(["weights", "FLOAT32"]));
+        var updated = Assert.Single(Rows(gate.Stdout), r => r[0] == "updated");
+        Assert.DoesNotMatch(" by ?$", updated[1]);
+    }
+
     /// <summary>A host with model <c>digits</c>: version 1 (3 MiB, average accuracy 0.875) and version 2.</summary>
     private static async Task<RunningHost> StartWithDigitsAsync()
     {

@@ -137,7 +137,7 @@ public static class GateCommand
             : "no bound");
         table.AddRow("updated", gate.UpdateTime is null
             ? "never (default gate)"
-            : $"{ModelsView.Time(gate.UpdateTime)} by {Markup.Escape(gate.UpdatedBy)}");
+            : ModelsView.Time(gate.UpdateTime) + (gate.UpdatedBy.Length > 0 ? $" by {Markup.Escape(gate.UpdatedBy)}" : ""));
         Output.Console(parsed).Write(table);
     }
 }

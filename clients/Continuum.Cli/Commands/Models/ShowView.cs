@@ -27,7 +27,10 @@ public static class ShowView
         Row("classes", v.ClassNames.Count > 0
             ? $"{v.ClassCount} ({string.Join(", ", v.ClassNames)})"
             : ModelsView.Number(v.ClassCount));
-        Row("weights", ModelsView.Enum(v.WeightEncoding, "WEIGHT_ENCODING_"));
+        // The proto defines unspecified as float32, which is what every uncompressed version has.
+        Row("weights", v.WeightEncoding == WeightEncoding.Unspecified
+            ? "FLOAT32"
+            : ModelsView.Enum(v.WeightEncoding, "WEIGHT_ENCODING_"));
         if (v.Artifact is { } a)
         {
             Row("artifact", $"{ModelsView.Format(a.Format)}, {ModelsView.Size(a.SizeBytes)} "

@@ -153,7 +153,13 @@ public static class JobsCommand
                 return CliApp.Ok;
             }
 
-            Output.Console(parsed).Write(JobsView.Summary(response.TrainingJob, detailed: false));
+            var console = Output.Console(parsed);
+            console.Write(JobsView.Summary(response.TrainingJob, detailed: false));
+            if (response.TrainingJob.State == TrainingJobState.Running)
+            {
+                console.WriteLine("Cancel requested: the job stops at its next batch and ends CANCELLED.");
+            }
+
             return CliApp.Ok;
         }));
         return command;
