@@ -38,6 +38,23 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task DatasetsDelete_Empty_SaysSoAndTheDatasetIsGone()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+
+        var create = await RunAsync("datasets", "create", "scratch", "--shape", "4", "--classes", "2",
+            "--server", host.Address);
+        var delete = await RunAsync("datasets", "delete", "scratch", "--server", host.Address);
+        var show = await RunAsync("datasets", "show", "scratch", "--server", host.Address);
+
+        Assert.True(create.Code == CliApp.Ok, create.Stderr);
+        Assert.True(delete.Code == CliApp.Ok, delete.Stderr);
+        Assert.Equal("Deleted datasets/scratch.", delete.Stdout.TrimEnd());
+        Assert.Equal(CliApp.ServerError, show.Code);
+        Assert.StartsWith("NotFound:", show.Stderr);
+    }
+
+    [Fact]
     public async Task Serve_PortInUse_OneLineAndExitsOne()
     {
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
