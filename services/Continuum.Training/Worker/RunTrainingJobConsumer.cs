@@ -7,7 +7,8 @@ namespace Continuum.Training.Worker;
 public sealed class RunTrainingJobConsumer(TrainingJobRunner runner) : IConsumer<RunTrainingJob>
 {
     public Task Consume(ConsumeContext<RunTrainingJob> context) =>
-        runner.RunAsync(context.Message.JobId, context, context.CancellationToken);
+        runner.RunAsync(context.Message.JobId, context, context.CancellationToken,
+            waitForLease: !context.Message.Requeued);
 }
 
 /// <summary>

@@ -24,10 +24,15 @@ public sealed partial class TrainingJobRunner(
 {
     private static readonly TimeSpan ClaimRetry = TimeSpan.FromSeconds(2);
 
-    public async Task RunAsync(string jobId, IPublishEndpoint publish, CancellationToken stopping)
+    /// <param name="waitForLease">
+    /// Whether to wait while another worker holds the job: a message redelivered after a worker died arrives
+    /// before that worker's lease runs out.
+    /// </param>
+    public async Task RunAsync(string jobId, IPublishEndpoint publish, CancellationToken stopping,
+        bool waitForLease = true)
     {
         var worker = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
-        var row = await ClaimAsync(jobId, worker, publish, stopping);
+        var row = await ClaimAsync(jobId, worker, publish, waitForLease, stopping);
         if (row is null)
         {
             return;
@@ -89,7 +94,7 @@ public sealed partial class TrainingJobRunner(
     /// there is nothing to run (final, cancelled, unknown).
     /// </summary>
     private async Task<JobRow?> ClaimAsync(
-        string jobId, string worker, IPublishEndpoint publish, CancellationToken ct)
+        string jobId, string worker, IPublishEndpoint publish, bool waitForLease, CancellationToken ct)
     {
         while (true)
         {
@@ -112,6 +117,11 @@ public sealed partial class TrainingJobRunner(
             else if (await jobs.ClaimAsync(jobId, worker, Iso(now), Iso(now + options.Value.Lease), ct))
             {
                 return await jobs.GetAsync(jobId, ct);
+            }
+            else if (!waitForLease)
+            {
+                LogLeft(jobId, worker, "a live worker holds it");
+                return null;
             }
 
             await Task.Delay(ClaimRetry, ct);

@@ -36,17 +36,18 @@ public sealed partial class UnfinishedJobRecovery(
             LogRecovering(unfinished.Count, string.Join(", ", unfinished.Select(j => j.Id)));
         }
 
-        // A running job is handed over once its dead worker's lease has run out: earlier, the worker taking it
-        // would only sit waiting for the lease, with jobs queued behind it.
+        // A running job is handed over once its dead worker's lease has run out (a second later, so that no clock
+        // reads it as still held): a worker receiving it finds it free, or held by a live process after all, which
+        // it then leaves alone.
         foreach (var job in unfinished.OrderBy(LeaseEnd))
         {
-            var wait = LeaseEnd(job) - DateTimeOffset.UtcNow;
+            var wait = LeaseEnd(job) + TimeSpan.FromSeconds(1) - DateTimeOffset.UtcNow;
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, stoppingToken);
             }
 
-            await bus.Publish(new RunTrainingJob(job.Id), stoppingToken);
+            await bus.Publish(new RunTrainingJob(job.Id, Requeued: true), stoppingToken);
         }
     }
 

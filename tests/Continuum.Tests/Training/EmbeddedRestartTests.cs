@@ -60,6 +60,36 @@ public sealed class EmbeddedRestartTests(ITestOutputHelper log)
         Assert.Equal((int)Grpc.Core.StatusCode.Cancelled, published.ErrorCode);
     }
 
+    [Fact]
+    public async Task SecondProcessOnTheSameFolder_LeavesTheFirstOnesLiveJobAlone_AndRunsItsOwn()
+    {
+        await using var first = await RunningHost.StartAsync(Backend.Embedded, settings: [Lease]);
+        var version = await TrainingClient.UploadSliceAsync(first.Channel, train: TrainExamples, test: 100);
+        var spec = TrainingClient.MlpSpec(version, epochs: 50);
+        spec.Architecture.Mlp.HiddenSizes.Clear();
+        spec.Architecture.Mlp.HiddenSizes.Add([512, 256]);
+        var training = new TrainingClient(first.Channel);
+        var busy = await training.CreateAsync(spec);
+        await training.WaitForAsync(busy.Name, j => j.State == TrainingJobState.Running);
+
+        // The second process queues the first one's job again once the lease it read has run out; the first
+        // process has renewed it meanwhile, so the second one's worker must let go of it rather than wait.
+        await using var second = await RunningHost.StartAsync(Backend.Embedded, dataDir: first.DataDir,
+            settings: [Lease]);
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        var own = TrainingClient.MlpSpec(version, epochs: 1);
+        own.RegisterModel = "models/second";
+        var secondTraining = new TrainingClient(second.Channel);
+        var created = await secondTraining.CreateAsync(own);
+        var done = await secondTraining.WaitForAsync(created.Name, _ => false);
+        var other = await training.GetAsync(busy.Name);
+        await training.Raw.CancelTrainingJobAsync(new CancelTrainingJobRequest { Name = busy.Name });
+
+        Assert.True(done.State == TrainingJobState.Succeeded, $"{done.State}: {done.Error}");
+        Assert.Equal(TrainingJobState.Running, other.State);
+        Assert.Equal(1, other.AttemptCount);
+    }
+
     /// <summary>
     /// Runs the embedded suite as a process of its own on <paramref name="dir"/>, queues a job there and kills the
     /// process once the job has a checkpoint and has trained past it; returns the job's name.
