@@ -74,16 +74,24 @@ public sealed class EmbeddedRestartTests(ITestOutputHelper log)
 
         // The second process queues the first one's job again once the lease it read has run out; the first
         // process has renewed it meanwhile, so the second one's worker must let go of it rather than wait.
-        await using var second = await RunningHost.StartAsync(Backend.Embedded, dataDir: first.DataDir,
-            settings: [Lease]);
-        await Task.Delay(TimeSpan.FromSeconds(7));
-        var own = TrainingClient.MlpSpec(version, epochs: 1);
-        own.RegisterModel = "models/second";
-        var secondTraining = new TrainingClient(second.Channel);
-        var created = await secondTraining.CreateAsync(own);
-        var done = await secondTraining.WaitForAsync(created.Name, _ => false);
-        var other = await training.GetAsync(busy.Name);
-        await training.Raw.CancelTrainingJobAsync(new CancelTrainingJobRequest { Name = busy.Name });
+        var second = await RunningHost.StartAsync(Backend.Embedded, dataDir: first.DataDir, settings: [Lease]);
+        TrainingJob done, other;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(7));
+            var own = TrainingClient.MlpSpec(version, epochs: 1);
+            own.RegisterModel = "models/second";
+            var secondTraining = new TrainingClient(second.Channel);
+            var created = await secondTraining.CreateAsync(own);
+            done = await secondTraining.WaitForAsync(created.Name, _ => false);
+            other = await training.GetAsync(busy.Name);
+            await training.Raw.CancelTrainingJobAsync(new CancelTrainingJobRequest { Name = busy.Name });
+        }
+        finally
+        {
+            // The folder is the first host's, which removes it once its own worker has stopped.
+            await second.StopAsync(keepDataDir: true);
+        }
 
         Assert.True(done.State == TrainingJobState.Succeeded, $"{done.State}: {done.Error}");
         Assert.Equal(TrainingJobState.Running, other.State);
