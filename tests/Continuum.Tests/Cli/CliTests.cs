@@ -55,6 +55,31 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task DatasetsUpload_RefusedWhileStillSending_TheServersReasonEveryTime()
+    {
+        await using var host = await RunningHost.StartAsync(Backend.Embedded);
+        var create = await RunAsync("datasets", "create", "fm", "--shape", "28x28", "--classes", "10",
+            "--server", host.Address);
+
+        // The whole training set is 26 MiB of chunks still to send when the server refuses the metadata, so the
+        // call ends under the client's writes; what it reports must be the server's answer.
+        var runs = new List<(int Code, string Stdout, string Stderr)>();
+        for (var i = 0; i < 3; i++)
+        {
+            runs.Add(await RunAsync("datasets", "upload", "fm", "--format", "idx",
+                "--train-images", FashionMnist.TrainImages, "--train-labels", FashionMnist.TrainLabels,
+                "--labels", "42", "--server", host.Address));
+        }
+
+        Assert.True(create.Code == CliApp.Ok, create.Stderr);
+        Assert.All(runs, r =>
+        {
+            Assert.Equal(CliApp.ServerError, r.Code);
+            Assert.StartsWith("InvalidArgument: metadata.keep_classes", r.Stderr);
+        });
+    }
+
+    [Fact]
     public async Task Serve_PortInUse_OneLineAndExitsOne()
     {
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Continuum.Data.V1;
 using Google.Protobuf;
+using Grpc.Core;
 using Spectre.Console;
 
 namespace Continuum.Cli.Commands.Datasets;
@@ -144,22 +145,32 @@ public static class UploadCommand
             await call.RequestStream.CompleteAsync();
         }
 
-        if (progress is null)
+        try
         {
-            await SendAsync(null);
+            if (progress is null)
+            {
+                await SendAsync(null);
+            }
+            else
+            {
+                await progress.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(),
+                        new TransferSpeedColumn(),
+                        new RemainingTimeColumn())
+                    .StartAsync(async context =>
+                    {
+                        var task = context.AddTask("uploading", maxValue: totalBytes);
+                        await SendAsync(n => task.Increment(n));
+                    });
+                progress.MarkupLine("[grey]validating and storing...[/]");
+            }
         }
-        else
+        catch (Exception e) when (e is RpcException or InvalidOperationException && !ct.IsCancellationRequested)
         {
-            await progress.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(),
-                    new TransferSpeedColumn(),
-                    new RemainingTimeColumn())
-                .StartAsync(async context =>
-                {
-                    var task = context.AddTask("uploading", maxValue: totalBytes);
-                    await SendAsync(n => task.Increment(n));
-                });
-            progress.MarkupLine("[grey]validating and storing...[/]");
+            // The server refused the upload before it had all of it, which ends the call under the writes: its
+            // answer says why, the broken write does not.
+            await call.ResponseAsync;
+            throw;
         }
 
         return await call.ResponseAsync;
