@@ -19,32 +19,11 @@ public static class DataDirOption
         option.Validators.Add(result =>
         {
             var directory = result.GetValueOrDefault<DirectoryInfo>();
-            if (directory is not null && WhyNotWritable(directory.FullName) is { } why)
+            if (directory is not null && WritableFolder.WhyNot(directory.FullName) is { } why)
             {
                 result.AddError($"--data-dir {directory.FullName} cannot be used: {why}.");
             }
         });
         return option;
-    }
-
-    private static string? WhyNotWritable(string path)
-    {
-        if (File.Exists(path))
-        {
-            return "it is a file, not a folder";
-        }
-
-        var probe = Path.Combine(path, $".write-check-{Environment.ProcessId}");
-        try
-        {
-            Directory.CreateDirectory(path);
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"this process cannot create it or write in it ({e.Message.TrimEnd('.')})";
-        }
     }
 }

@@ -115,6 +115,7 @@ public sealed class CliTests
     [InlineData("serve", "--port", "70000")]
     [InlineData("serve", "--port", "abc")]
     [InlineData("serve", "--data-dir", "/etc/hostname")]
+    [InlineData("models", "download", "m@1", "-o", "/proc/model.pt")]
     [InlineData("demo", "--quick", "--data-dir", "/etc/hostname")]
     [InlineData("datasets", "upload", "x", "--format", "bogus", "--train", "/etc/hostname")]
     [InlineData("datasets", "create", "x", "--shape", "28by28", "--classes", "10")]

@@ -33,6 +33,10 @@ public static class DownloadCommand
             {
                 r.AddError($"-o: the folder of '{t.Value}' does not exist.");
             }
+            else if (WritableFolder.WhyNot(Path.GetDirectoryName(full)!) is { } why)
+            {
+                r.AddError($"-o: the folder of '{t.Value}' cannot be used: {why}.");
+            }
         });
         var format = new Option<string?>("--format")
         {
