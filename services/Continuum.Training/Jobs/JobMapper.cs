@@ -80,6 +80,8 @@ public static class JobMapper
 
     public static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
-    public static Timestamp ToTimestamp(string time) =>
-        Timestamp.FromDateTimeOffset(DateTimeOffset.Parse(time, CultureInfo.InvariantCulture));
+    public static Timestamp ToTimestamp(string time) => Timestamp.FromDateTimeOffset(ParseTime(time));
+
+    /// <summary>A time as <see cref="Now"/> writes it.</summary>
+    public static DateTimeOffset ParseTime(string time) => DateTimeOffset.Parse(time, CultureInfo.InvariantCulture);
 }

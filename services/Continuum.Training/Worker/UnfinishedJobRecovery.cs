@@ -1,4 +1,3 @@
-using System.Globalization;
 using Continuum.Training.Jobs;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -52,10 +51,7 @@ public sealed partial class UnfinishedJobRecovery(
     }
 
     private static DateTimeOffset LeaseEnd(JobRow job) =>
-        job.State == JobStates.Running && DateTimeOffset.TryParse(job.LeaseUntil, CultureInfo.InvariantCulture,
-            DateTimeStyles.RoundtripKind, out var until)
-            ? until
-            : DateTimeOffset.MinValue;
+        job is { State: JobStates.Running, LeaseUntil: { } until } ? JobMapper.ParseTime(until) : DateTimeOffset.MinValue;
 
     [LoggerMessage(EventId = 504, Level = LogLevel.Information,
         Message = "{Count} training job(s) an earlier process left unfinished are queued again: {JobIds}")]

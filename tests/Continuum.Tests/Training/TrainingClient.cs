@@ -14,15 +14,21 @@ public sealed class TrainingClient(GrpcChannel channel)
     public TrainingService.TrainingServiceClient Raw { get; } = new(channel);
 
     /// <summary>Dataset <c>fm</c> with one version: the first train and test examples of Fashion-MNIST.</summary>
-    public static async Task<string> UploadSliceAsync(GrpcChannel channel, int train, int test)
+    /// <summary>
+    /// Creates <paramref name="dataset"/> and uploads the first examples of Fashion-MNIST's splits to it, without
+    /// a test split when <paramref name="test"/> is 0; returns the version's name.
+    /// </summary>
+    public static async Task<string> UploadSliceAsync(GrpcChannel channel, int train, int test, string dataset = "fm")
     {
         var data = new DataClient(channel);
-        await data.CreateFashionDatasetAsync("fm");
+        await data.CreateFashionDatasetAsync(dataset);
         var (trainPixels, trainLabels) =
             FashionMnist.ReadSlice(FashionMnist.TrainImages, FashionMnist.TrainLabels, train);
-        var (testPixels, testLabels) = FashionMnist.ReadSlice(FashionMnist.TestImages, FashionMnist.TestLabels, test);
-        var created = await data.UploadAsync("fm", DataFormat.Idx,
-            DataClient.IdxParts(trainPixels, trainLabels, testPixels, testLabels));
+        var testSlice = test == 0
+            ? default
+            : FashionMnist.ReadSlice(FashionMnist.TestImages, FashionMnist.TestLabels, test);
+        var parts = DataClient.IdxParts(trainPixels, trainLabels, testSlice.Images, testSlice.Labels);
+        var created = await data.UploadAsync(dataset, DataFormat.Idx, parts);
         return created.DatasetVersion.Name;
     }
 

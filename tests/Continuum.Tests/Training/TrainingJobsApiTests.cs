@@ -1,7 +1,5 @@
-using Continuum.Data.V1;
 using Continuum.Events;
 using Continuum.Registry.V1;
-using Continuum.Tests.Data;
 using Continuum.Tests.Infrastructure;
 using Continuum.Tests.Registry;
 using Continuum.Training.V1;
@@ -116,11 +114,7 @@ public sealed class TrainingJobsApiTests
     public async Task CreateTrainingJob_TrainingDataWithoutTestSplit_InvalidArgumentBeforeTraining()
     {
         await using var host = await RunningHost.StartAsync(Backend.Embedded);
-        var data = new DataClient(host.Channel);
-        await data.CreateFashionDatasetAsync("fm");
-        var (pixels, labels) = FashionMnist.ReadSlice(FashionMnist.TrainImages, FashionMnist.TrainLabels, 100);
-        var version = (await data.UploadAsync("fm", DataFormat.Idx, DataClient.IdxParts(pixels, labels)))
-            .DatasetVersion.Name;
+        var version = await TrainingClient.UploadSliceAsync(host.Channel, train: 100, test: 0);
         var training = new TrainingClient(host.Channel);
 
         var error = await TrainingClient.FailsAsync(() => training.CreateAsync(TrainingClient.MlpSpec(version)));

@@ -80,6 +80,15 @@ public sealed partial class DemoRunner(CallInvoker invoker, DemoPlan plan, DemoL
         return next;
     }
 
+    /// <summary>The policies of the demo with this prefix (<c>policies/demo-N-replay</c>...).</summary>
+    private static async Task<IEnumerable<Policy>> PoliciesAsync(CallInvoker invoker, string prefix,
+        CancellationToken ct)
+    {
+        var policies = await new TrainingService.TrainingServiceClient(invoker).ListPoliciesAsync(
+            new ListPoliciesRequest { PageSize = 1000 }, cancellationToken: ct);
+        return policies.Policies.Where(p => p.Name.StartsWith($"policies/{prefix}-", StringComparison.Ordinal));
+    }
+
     /// <summary>
     /// Cancels the queued and running jobs of the demo with this prefix, which would otherwise take the worker
     /// from the new demo; returns how many.
@@ -87,11 +96,8 @@ public sealed partial class DemoRunner(CallInvoker invoker, DemoPlan plan, DemoL
     private static async Task<int> CancelJobsAsync(CallInvoker invoker, string prefix, CancellationToken ct)
     {
         var training = new TrainingService.TrainingServiceClient(invoker);
-        var policies = await training.ListPoliciesAsync(new ListPoliciesRequest { PageSize = 1000 },
-            cancellationToken: ct);
         var cancelled = 0;
-        foreach (var policy in policies.Policies.Where(p => p.Name.StartsWith($"policies/{prefix}-",
-                     StringComparison.Ordinal)))
+        foreach (var policy in await PoliciesAsync(invoker, prefix, ct))
         {
             foreach (var state in new[] { TrainingJobState.Queued, TrainingJobState.Running })
             {
@@ -121,10 +127,7 @@ public sealed partial class DemoRunner(CallInvoker invoker, DemoPlan plan, DemoL
             return $"{dataset.VersionCount} of {FashionArrivals.Count} arrivals uploaded";
         }
 
-        var training = new TrainingService.TrainingServiceClient(invoker);
-        var policies = await training.ListPoliciesAsync(new ListPoliciesRequest { PageSize = 1000 },
-            cancellationToken: ct);
-        var running = policies.Policies.Where(p => p.Name.StartsWith($"policies/{prefix}-", StringComparison.Ordinal))
+        var running = (await PoliciesAsync(invoker, prefix, ct))
             .SelectMany(p => p.RecentRuns).Count(r => r.State == PolicyRunState.Running);
         return running > 0 ? $"{running} run(s) never ended" : null;
     }
