@@ -12,16 +12,36 @@ namespace Continuum.Ml;
 /// </summary>
 public static class ModelFactory
 {
+    // torch has one random generator per process. Seeding it and drawing a model's initial weights happen under
+    // one lock, and every model is built under it, so that a model built at the same moment elsewhere (another
+    // job, a validation) cannot draw in between and make a seeded job's weights depend on timing.
+    private static readonly Lock Initialisation = new();
+
     /// <summary>
-    /// A new module with freshly initialised weights (seed with <see cref="TorchDevice.Configure"/>). An MLP reads
-    /// the flattened input; a CNN reads [H, W] as one channel and [C, H, W] as C channels. Throws
-    /// ArgumentException, naming what is wrong, when the architecture does not fit the shape or class count.
+    /// A new module with freshly initialised weights, drawn after seeding torch's generator with
+    /// <paramref name="seed"/> when one is given. An MLP reads the flattened input; a CNN reads [H, W] as one
+    /// channel and [C, H, W] as C channels. Throws ArgumentException, naming what is wrong, when the architecture
+    /// does not fit the shape or class count.
     /// </summary>
     public static nn.Module<Tensor, Tensor> Create(
-        Architecture architecture, IReadOnlyList<int> inputShape, int classCount)
+        Architecture architecture, IReadOnlyList<int> inputShape, int classCount, long? seed = null)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         ArgumentNullException.ThrowIfNull(inputShape);
+        lock (Initialisation)
+        {
+            if (seed is { } s)
+            {
+                random.manual_seed(s);
+            }
+
+            return Build(architecture, inputShape, classCount);
+        }
+    }
+
+    private static nn.Module<Tensor, Tensor> Build(
+        Architecture architecture, IReadOnlyList<int> inputShape, int classCount)
+    {
         switch (architecture.KindCase)
         {
             case Architecture.KindOneofCase.Mlp:
@@ -69,7 +89,10 @@ public static class ModelFactory
         }
     }
 
-    private static int KernelSize(CnnArchitecture cnn) => cnn.KernelSize == 0 ? 3 : cnn.KernelSize;
+    /// <summary>The kernel of a CNN whose architecture leaves kernel_size at 0.</summary>
+    public const int DefaultKernelSize = 3;
+
+    private static int KernelSize(CnnArchitecture cnn) => cnn.KernelSize == 0 ? DefaultKernelSize : cnn.KernelSize;
 
     private static IReadOnlyList<int> HiddenSizes(MlpArchitecture mlp) =>
         mlp.HiddenSizes.Count > 0

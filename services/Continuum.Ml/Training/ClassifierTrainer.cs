@@ -93,6 +93,9 @@ public sealed class ClassifierTrainer : IDisposable
 
         _model.train();
         var epochSeed = EpochSeed(epoch);
+        // TODO: dropout draws from torch's one generator per process, so two jobs training at once in one process
+        // (worker concurrency above 1) reproduce their weights only without dropout; the order and the replay
+        // mix have generators of their own.
         random.manual_seed(epochSeed);
         using var generator = new Generator((ulong)epochSeed);
         using var order = randperm(train.Count, generator: generator);

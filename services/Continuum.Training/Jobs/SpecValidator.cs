@@ -290,7 +290,8 @@ public sealed partial class SpecValidator(PeerChannels peers)
             && spec.Architecture.Cnn.KernelSize is var kernel && (kernel < 0 || kernel > side))
         {
             RpcErrors.ThrowInvalidArgument($"{field}.architecture.cnn.kernel_size",
-                $"must be between 1 and {side}, the input's smaller side (0 means 3), got {kernel}.");
+                $"must be between 1 and {side}, the input's smaller side (0 means {ModelFactory.DefaultKernelSize}), "
+                + $"got {kernel}.");
         }
 
         try

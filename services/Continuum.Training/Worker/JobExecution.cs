@@ -55,7 +55,7 @@ public sealed class JobExecution(
 
             var threads = options.Value.Threads > 0 ? options.Value.Threads : Environment.ProcessorCount;
             TorchDevice.Configure(spec.Seed, threads);
-            model = ModelFactory.Create(spec.Architecture, schema.InputShape, schema.ClassCount);
+            model = ModelFactory.Create(spec.Architecture, schema.InputShape, schema.ClassCount, spec.Seed);
             ModelVersion? baseVersion = null;
             BaselineEvaluation? baseline = null;
             if (spec.BaseModelVersion.Length > 0)
@@ -81,7 +81,7 @@ public sealed class JobExecution(
                 // The base only served as the baseline; the weights start as a job without a base would.
                 model.Dispose();
                 TorchDevice.Configure(spec.Seed, threads);
-                model = ModelFactory.Create(spec.Architecture, schema.InputShape, schema.ClassCount);
+                model = ModelFactory.Create(spec.Architecture, schema.InputShape, schema.ClassCount, spec.Seed);
             }
 
             using var train = await examples.LoadAllAsync(
